@@ -1,0 +1,111 @@
+package org.diffusion4j.api.tensor;
+
+/**
+ * The primitive kernels every tensor operation lowers to. A backend owns the storage of its
+ * tensors: ops never copy to the host, so a GPU backend can keep weights and activations on the
+ * device. Implementations must be deterministic: the same inputs give bit-identical outputs
+ * whatever the number of threads.
+ *
+ * <p>Shapes passed to kernels are already checked by {@link Tensor}; kernels do not validate.
+ * Broadcasting kernels take shapes padded to {@link #MAX_RANK} dimensions with strides that are 0
+ * along broadcast dimensions.
+ *
+ * <p>A backend that captures the kernels of one training or sampling step and replays them as one
+ * graph (TornadoVM's task graphs) gets the step's boundaries through {@link #beginStep} and
+ * {@link #endStep}; the default is to run each kernel eagerly.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Broadcasting kernels see every shape padded to this rank. */
+    int MAX_RANK = 4;
+
+    /** Short name recorded in manifests ({@code java}). */
+    String name();
+
+    /** Degree of parallelism (never changes results). */
+    int threads();
+
+    /** A zero-filled buffer of {@code size} floats. */
+    Storage allocate(int size);
+
+    /** A buffer holding a copy of {@code data}. */
+    Storage upload(float[] data);
+
+    /** Copies the whole buffer into {@code dst} (length at least {@code src.size()}). */
+    void download(Storage src, float[] dst);
+
+    /** Copies {@code n} floats from {@code src} to {@code dst}. */
+    void copy(Storage src, int srcOffset, Storage dst, int dstOffset, int n);
+
+    /**
+     * Batched matrix product {@code C[b] (+)= op(A[b]) · op(B[b])} with row-major operands;
+     * {@code op(A)} is m×k, {@code op(B)} is k×n, C is m×n. A batch stride of 0 shares the operand.
+     *
+     * @param accumulate add into C instead of overwriting it
+     */
+    void gemm(int batch, boolean transA, boolean transB, int m, int n, int k,
+              Storage a, int aBatchStride, Storage b, int bBatchStride, Storage c, boolean accumulate);
+
+    /** {@code out[i] = op(x[i])} for i &lt; n. */
+    void unary(UnaryOp op, Storage x, Storage out, int n);
+
+    /** {@code out[i] = scale·x[i] + shift}. */
+    void affine(Storage x, float scale, float shift, Storage out, int n);
+
+    /** {@code out[i] = x[i]^p}. */
+    void pow(Storage x, float p, Storage out, int n);
+
+    /**
+     * {@code out = a op b} with broadcasting; all shapes and strides have {@link #MAX_RANK} entries.
+     */
+    void binary(BinaryOp op, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out, int[] outShape);
+
+    /**
+     * Sums {@code x} (shape {@code inShape}) over the dimensions where {@code outShape} is 1 and
+     * {@code inShape} is not. Both shapes have {@link #MAX_RANK} entries.
+     */
+    void reduceSum(Storage x, int[] inShape, Storage out, int[] outShape);
+
+    /**
+     * Copies a block of columns between two row-major matrices with the same number of rows:
+     * {@code dst[r, dstStart + j] = src[r, srcStart + j]} for j &lt; width.
+     */
+    void copyColumns(Storage src, int srcCols, int srcStart, Storage dst, int dstCols, int dstStart,
+                     int rows, int width);
+
+    /** {@code dst[r, :] = src[indices[r], :]}. */
+    void gatherRows(Storage src, int cols, int[] indices, Storage dst);
+
+    /**
+     * Standard normal values from counter-based streams: element (r, c) is a pure function of
+     * {@code rowKeys[r]} and {@code counter + c} (see {@link Rng#normal(long, long)}), so it does
+     * not depend on the thread that computes it or on the other rows.
+     */
+    void fillNormal(Storage out, int rows, int cols, long[] rowKeys, long counter);
+
+    /** Uniform values in [0, 1) from counter-based streams, as {@link #fillNormal}. */
+    void fillUniform(Storage out, int rows, int cols, long[] rowKeys, long counter);
+
+    /**
+     * One Adam/AdamW update in place (Kingma and Ba 2015, Algorithm 1; Loshchilov and Hutter 2019
+     * for the decoupled weight decay): {@code m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+     * p −= lr·(m/c1 / (sqrt(v/c2) + ε) + wd·p)}, with bias corrections c1, c2.
+     */
+    void adamStep(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2,
+                  float eps, float weightDecay, float biasCorrection1, float biasCorrection2);
+
+    /** {@code ema = decay·ema + (1−decay)·param}. */
+    void emaUpdate(Storage ema, Storage param, int n, float decay);
+
+    /** Start of one training or sampling step (a capture point for graph-replaying backends). */
+    default void beginStep() {
+    }
+
+    /** End of the step begun by {@link #beginStep}. */
+    default void endStep() {
+    }
+
+    @Override
+    default void close() {
+    }
+}

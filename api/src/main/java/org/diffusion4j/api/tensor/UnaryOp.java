@@ -1,0 +1,10 @@
+package org.diffusion4j.api.tensor;
+
+/** Elementwise functions of one argument, the {@link Backend#unary} kernel codes. */
+public enum UnaryOp {
+    NEG, EXP, LOG, SQRT, SQUARE, RECIPROCAL, ABS, SIGN,
+    RELU,
+    /** Heaviside step: 1 where x &gt; 0, else 0 (the derivative of ReLU). */
+    STEP,
+    SIGMOID, TANH, SIN, COS
+}
