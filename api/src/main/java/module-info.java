@@ -8,6 +8,8 @@ module org.diffusion4j.api {
     exports org.diffusion4j.api.config;
     exports org.diffusion4j.api.tensor;
     exports org.diffusion4j.api.nn;
+    exports org.diffusion4j.api.io;
 
     uses org.diffusion4j.api.ComponentProvider;
+    uses org.diffusion4j.api.tensor.BackendProvider;
 }
