@@ -1,0 +1,185 @@
+package org.diffusion4j.api.io;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.diffusion4j.api.PointSet;
+
+/**
+ * Point clouds on disk: CSV with a header line ({@code x,y}, one point per line) and NumPy
+ * {@code .npy} (version 1–3, 2-D, little- or big-endian float32/float64, C order). Errors name the
+ * file and the problem.
+ */
+public final class PointFiles {
+
+    private PointFiles() {
+    }
+
+    /** Reads a {@code .csv} or {@code .npy} file, chosen by extension. */
+    public static PointSet read(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        try {
+            if (name.endsWith(".npy")) {
+                return readNpy(file);
+            }
+            if (name.endsWith(".csv")) {
+                return readCsv(file);
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("data file not found: " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read data file " + file + ": " + e.getMessage());
+        }
+        throw new IllegalArgumentException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
+    }
+
+    /** Reads a CSV file whose first line is a header; every other non-blank line is one point. */
+    public static PointSet readCsv(Path file) throws IOException {
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            if (header == null) {
+                throw new IllegalArgumentException("data file " + file + " is empty (expected a header line such as x,y)");
+            }
+            int dim = header.split(",", -1).length;
+            FloatList values = new FloatList();
+            String line;
+            int lineNo = 1;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] cells = line.split(",", -1);
+                if (cells.length != dim) {
+                    throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": " + cells.length
+                            + " values, the header has " + dim);
+                }
+                for (String c : cells) {
+                    float v;
+                    try {
+                        v = Float.parseFloat(c.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": '" + c
+                                + "' is not a number");
+                    }
+                    if (!Float.isFinite(v)) {
+                        throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": non-finite value " + c);
+                    }
+                    values.add(v);
+                }
+            }
+            if (values.size() == 0) {
+                throw new IllegalArgumentException("data file " + file + " has a header but no points");
+            }
+            return new PointSet(dim, values.toArray());
+        }
+    }
+
+    /** Writes a CSV with header {@code x,y} (2-D) or {@code x0,x1,…}; values printed to round-trip exactly. */
+    public static void writeCsv(PointSet points, Writer out) throws IOException {
+        int d = points.dimension();
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < d; j++) {
+            sb.append(j == 0 ? "" : ",").append(d == 2 ? (j == 0 ? "x" : "y") : "x" + j);
+        }
+        out.write(sb.append('\n').toString());
+        float[] v = points.values();
+        for (int i = 0; i < points.count(); i++) {
+            sb.setLength(0);
+            for (int j = 0; j < d; j++) {
+                sb.append(j == 0 ? "" : ",").append(v[i * d + j]);
+            }
+            out.write(sb.append('\n').toString());
+        }
+    }
+
+    /** Reads a 2-D float32 or float64 {@code .npy} array. */
+    public static PointSet readNpy(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(8);
+            if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
+                    || magic[4] != 'P' || magic[5] != 'Y') {
+                throw new IllegalArgumentException("data file " + file + " is not a .npy file (bad magic)");
+            }
+            int major = magic[6];
+            byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
+            ByteBuffer lb = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN);
+            long headerLen = major == 1 ? (lb.getShort() & 0xffff) : (lb.getInt() & 0xffffffffL);
+            String header = new String(in.readNBytes((int) headerLen), StandardCharsets.ISO_8859_1);
+            String descr = field(header, "descr", file);
+            boolean fortran = field(header, "fortran_order", file).startsWith("True");
+            String shape = field(header, "shape", file);
+            String[] dims = shape.replaceAll("[()\\s]", "").split(",");
+            if (fortran || dims.length != 2 || dims[1].isEmpty()) {
+                throw new IllegalArgumentException("data file " + file + " must hold a 2-D C-order array, has shape "
+                        + shape + (fortran ? " in Fortran order" : ""));
+            }
+            int n = Integer.parseInt(dims[0]);
+            int d = Integer.parseInt(dims[1]);
+            ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            String type = descr.substring(1);
+            int width = switch (type) {
+                case "f4" -> 4;
+                case "f8" -> 8;
+                default -> throw new IllegalArgumentException("data file " + file + " has dtype " + descr
+                        + "; allowed: float32 (<f4), float64 (<f8)");
+            };
+            byte[] body = in.readNBytes(n * d * width);
+            if (body.length != n * d * width) {
+                throw new IllegalArgumentException("data file " + file + " is truncated: " + body.length + " of "
+                        + (long) n * d * width + " data bytes");
+            }
+            ByteBuffer b = ByteBuffer.wrap(body).order(order);
+            float[] v = new float[n * d];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = width == 4 ? b.getFloat() : (float) b.getDouble();
+            }
+            return new PointSet(d, v);
+        }
+    }
+
+    private static String field(String header, String key, Path file) {
+        int i = header.indexOf("'" + key + "'");
+        if (i < 0) {
+            throw new IllegalArgumentException("data file " + file + " has a .npy header without '" + key + "'");
+        }
+        int colon = header.indexOf(':', i);
+        String rest = header.substring(colon + 1).trim();
+        if (rest.startsWith("(")) {
+            return rest.substring(0, rest.indexOf(')') + 1);
+        }
+        if (rest.startsWith("'")) {
+            return rest.substring(1, rest.indexOf('\'', 1));
+        }
+        return rest;
+    }
+
+    /** A growable float array. */
+    private static final class FloatList {
+        private float[] data = new float[1024];
+        private int size;
+
+        void add(float v) {
+            if (size == data.length) {
+                data = java.util.Arrays.copyOf(data, size * 2);
+            }
+            data[size++] = v;
+        }
+
+        int size() {
+            return size;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(data, size);
+        }
+    }
+}
