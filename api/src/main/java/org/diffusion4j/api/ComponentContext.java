@@ -1,6 +1,7 @@
 package org.diffusion4j.api;
 
 import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Rng;
 
 /**
  * What a component may ask of the run that creates it. Grows only by default methods.
@@ -9,6 +10,12 @@ public interface ComponentContext {
 
     /** The backend that owns every tensor of the run. */
     Backend backend();
+
+    /**
+     * A stream of this component's own (split from the run seed by kind and name): networks draw
+     * their initial weights from it.
+     */
+    Rng rng();
 
     /** Dimension of one data point (2 for the toy datasets). */
     int dataDimension();
