@@ -11,6 +11,10 @@ import org.diffusion4j.api.config.ConfigSpec;
  * declared config; the launcher prints these ({@code diffusion4j describe sampler fm.euler}) and
  * validates every option against the declaration before {@link #create} is called.
  *
+ * <p>The SPI version a plugin was built against is declared in its jar manifest,
+ * {@code Diffusion4j-Spi-Version: 1.0} (the build of the built-in plugins writes it); the runtime
+ * refuses a plugin whose version it does not accept ({@link SpiVersion#accepts}).
+ *
  * @param <T> the component interface of {@link #kind()}
  */
 public interface ComponentProvider<T> {
@@ -34,11 +38,6 @@ public interface ComponentProvider<T> {
      * @param context what the component may need from the run (data dimension, backend)
      */
     T create(Config config, ComponentContext context);
-
-    /** The SPI version this provider was built against. */
-    default SpiVersion spiVersion() {
-        return SpiVersion.CURRENT;
-    }
 
     /** Version of the component itself, recorded in manifests. */
     default String version() {
