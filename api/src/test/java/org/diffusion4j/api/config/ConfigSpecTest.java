@@ -1,0 +1,67 @@
+package org.diffusion4j.api.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigSpecTest {
+
+    private final ConfigSpec spec = ConfigSpec.builder()
+            .integer("steps", 100, 1, 1000, "number of steps")
+            .number("scale", 1.0, 0.0, null, "multiplier")
+            .bool("clip", false, "clip x0")
+            .choice("spacing", "leading", List.of("leading", "trailing", "linspace"), "timestep spacing")
+            .path("file", null, "a required file")
+            .build();
+
+    @Test
+    void fillsDefaultsAndParsesStrings() {
+        Config c = spec.resolve("sampler ddim", Map.of("steps", "50", "file", "a.csv", "clip", "true"));
+        assertThat(c.getInt("steps")).isEqualTo(50);
+        assertThat(c.getDouble("scale")).isEqualTo(1.0);
+        assertThat(c.getBoolean("clip")).isTrue();
+        assertThat(c.getString("spacing")).isEqualTo("leading");
+        assertThat(c.values().keySet()).containsExactly("steps", "scale", "clip", "spacing", "file");
+    }
+
+    @Test
+    void unknownOptionNamesComponentOptionAndKnownOptions() {
+        assertThatThrownBy(() -> spec.resolve("sampler ddim", Map.of("stepz", 3, "file", "a")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sampler ddim")
+                .hasMessageContaining("'stepz'")
+                .hasMessageContaining("steps, scale, clip, spacing, file");
+    }
+
+    @Test
+    void outOfRangeWrongTypeAndBadChoiceNameTheAllowedValues() {
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("steps", 0, "file", "a")))
+                .hasMessageContaining("'steps'").hasMessageContaining("an integer in [1, 1000]");
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("steps", 2.5, "file", "a")))
+                .hasMessageContaining("an integer");
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("scale", "big", "file", "a")))
+                .hasMessageContaining("a number in [0, inf]");
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("clip", "yes", "file", "a")))
+                .hasMessageContaining("true or false");
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("spacing", "karras", "file", "a")))
+                .hasMessageContaining("one of leading, trailing, linspace");
+        assertThatThrownBy(() -> spec.resolve("s", Map.of("scale", Double.NaN, "file", "a")))
+                .hasMessageContaining("'scale'");
+    }
+
+    @Test
+    void missingRequiredOptionIsAnError() {
+        assertThatThrownBy(() -> spec.resolve("dataset points", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("dataset points").hasMessageContaining("'file' is required");
+    }
+
+    @Test
+    void aDefaultOutsideTheChoicesIsRejectedAtDeclaration() {
+        assertThatThrownBy(() -> ConfigSpec.builder().choice("x", "c", List.of("a", "b"), "d"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
