@@ -7,7 +7,20 @@ module org.diffusion4j.runtime {
     requires com.fasterxml.jackson.dataformat.yaml;
     requires java.desktop;
 
+    exports org.diffusion4j.runtime;
     exports org.diffusion4j.runtime.backend;
+    exports org.diffusion4j.runtime.io;
+    exports org.diffusion4j.runtime.cli;
+    exports org.diffusion4j.runtime.engine;
+    exports org.diffusion4j.runtime.oracle;
+    exports org.diffusion4j.runtime.plugin;
+    exports org.diffusion4j.runtime.spec;
+
+    // Guice calls the run module's @Provides methods reflectively.
+    opens org.diffusion4j.runtime.engine to com.google.guice;
 
     uses org.diffusion4j.api.ComponentProvider;
+    uses org.diffusion4j.api.tensor.BackendProvider;
+
+    provides org.diffusion4j.api.tensor.BackendProvider with org.diffusion4j.runtime.backend.JavaBackendProvider;
 }

@@ -1,0 +1,534 @@
+package org.diffusion4j.runtime.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.Metric;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.Split;
+import org.diffusion4j.api.config.ConfigSpec;
+import org.diffusion4j.api.config.OptionSpec;
+import org.diffusion4j.api.io.PointFiles;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.engine.Checkpoints;
+import org.diffusion4j.runtime.engine.Components;
+import org.diffusion4j.runtime.engine.Evaluation;
+import org.diffusion4j.runtime.engine.Manifest;
+import org.diffusion4j.runtime.engine.Pipeline;
+import org.diffusion4j.runtime.engine.RunModule;
+import org.diffusion4j.runtime.engine.Sampling;
+import org.diffusion4j.runtime.engine.Settings;
+import org.diffusion4j.runtime.engine.Trainer;
+import org.diffusion4j.runtime.engine.TrainingState;
+import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.Plots;
+import org.diffusion4j.runtime.io.Progress;
+import org.diffusion4j.runtime.io.SafetensorsFile;
+import org.diffusion4j.runtime.plugin.ComponentEntry;
+import org.diffusion4j.runtime.plugin.PluginManager;
+import org.diffusion4j.runtime.spec.ComponentRef;
+import org.diffusion4j.runtime.spec.PipelineSpec;
+
+/** The launcher's commands. */
+final class Commands {
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private Commands(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    static List<Main.Command> all(PrintStream out, PrintStream err) {
+        Commands c = new Commands(out, err);
+        return List.of(
+                command("list", "list the components of every plugin (optionally of one KIND)", c::list),
+                command("describe", "describe KIND NAME: what a component is and its options", c::describe),
+                command("train", "train a pipeline spec; --resume continues a run from its last checkpoint", c::train),
+                command("sample", "draw samples from a trained checkpoint", c::sample),
+                command("eval", "score a sample file against a reference file with the point-cloud metrics", c::eval),
+                command("quickstart", "train, sample, evaluate and plot the flow-matching example (seed 000)",
+                        c::quickstart));
+    }
+
+    interface Body {
+        int run(String[] args) throws Exception;
+    }
+
+    private static Main.Command command(String name, String summary, Body body) {
+        return new Main.Command() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String summary() {
+                return summary;
+            }
+
+            @Override
+            public int run(String[] args) throws Exception {
+                return body.run(args);
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ options
+
+    private static Options common() {
+        Options o = new Options();
+        o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
+                .desc("plugins folder (default: the distribution's plugins/)").build());
+        o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
+                .desc("worker threads of the backend (default: all cores); results do not depend on it").build());
+        o.addOption(Option.builder().longOpt("backend").hasArg().argName("NAME").desc("compute backend (default: java)")
+                .build());
+        return o;
+    }
+
+    private static Option set() {
+        return Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
+                .desc("override one spec value, e.g. --set training.lr=0.0003 --set samplers.ode.steps=50 (repeatable)")
+                .build();
+    }
+
+    private CommandLine parse(String name, String argsSyntax, Options options, String[] args) throws ParseException {
+        CommandLine cl = new DefaultParser().parse(options, args);
+        if (cl.hasOption("help")) {
+            StringWriter w = new StringWriter();
+            new HelpFormatter().printHelp(new java.io.PrintWriter(w), 100, "diffusion4j " + name + " " + argsSyntax,
+                    "", options, 2, 2, "", true);
+            out.print(w);
+            return null;
+        }
+        return cl;
+    }
+
+    private static PluginManager plugins(CommandLine cl) {
+        String dir = cl.getOptionValue("plugins");
+        if (dir == null) {
+            String home = System.getProperty("diffusion4j.home");
+            dir = home == null ? null : Path.of(home, "plugins").toString();
+        }
+        if (dir != null && cl.hasOption("plugins") && !Files.isDirectory(Path.of(dir))) {
+            throw new UserException("plugins folder not found: " + dir);
+        }
+        return PluginManager.load(dir == null ? null : Path.of(dir));
+    }
+
+    private static Backend backend(CommandLine cl, PluginManager pm) {
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (cl.hasOption("threads")) {
+            try {
+                threads = Integer.parseInt(cl.getOptionValue("threads"));
+            } catch (NumberFormatException e) {
+                threads = -1;
+            }
+            if (threads < 1 || threads > 1024) {
+                throw new UserException("--threads must be an integer in [1, 1024], got '" + cl.getOptionValue("threads") + "'");
+            }
+        }
+        return pm.backend(cl.getOptionValue("backend", "java")).create(threads);
+    }
+
+    private static Pipeline assemble(PipelineSpec spec, PluginManager pm, Backend backend) {
+        return RunModule.assemble(spec, pm.registry(), backend);
+    }
+
+    // ------------------------------------------------------------------ list / describe
+
+    private int list(String[] args) throws Exception {
+        CommandLine cl = parse("list", "[KIND]", common(), args);
+        if (cl == null) {
+            return 0;
+        }
+        PluginManager pm = plugins(cl);
+        List<Kind> kinds = cl.getArgList().isEmpty() ? List.of(Kind.values()) : List.of(Kind.parse(cl.getArgList().get(0)));
+        for (Kind k : kinds) {
+            out.println(k.id() + "s:");
+            for (ComponentEntry e : pm.registry().list(k)) {
+                out.printf("  %-28s %s  [%s]%n", e.provider().name(), e.provider().description(), e.plugin());
+            }
+        }
+        if (cl.getArgList().isEmpty()) {
+            out.println("backends:");
+            pm.backends().forEach(b -> out.printf("  %-28s %s%s%n", b.name(), b.description(),
+                    b.available() ? "" : " (not available here)"));
+        }
+        return 0;
+    }
+
+    private int describe(String[] args) throws Exception {
+        CommandLine cl = parse("describe", "KIND NAME", common(), args);
+        if (cl == null) {
+            return 0;
+        }
+        if (cl.getArgList().size() != 2) {
+            throw new UserException("describe needs KIND and NAME, e.g. 'describe sampler flow-matching.euler'; kinds: "
+                    + Kind.allIds() + ", and 'settings training|sampling'");
+        }
+        String kind = cl.getArgList().get(0);
+        String name = cl.getArgList().get(1);
+        if (kind.equals("settings")) {
+            ConfigSpec spec = switch (name) {
+                case "training" -> Settings.TRAINING;
+                case "sampling" -> Settings.SAMPLING;
+                default -> throw new UserException("unknown settings section '" + name + "'; known: training, sampling");
+            };
+            out.println(name + " settings (spec section '" + name + "'):");
+            printOptions(spec);
+            return 0;
+        }
+        ComponentEntry e = plugins(cl).registry().find(Kind.parse(kind), name);
+        out.println(e.provider().kind().id() + " " + e.provider().name() + " (plugin " + e.plugin() + ", version "
+                + e.provider().version() + ")");
+        out.println("  " + e.provider().description());
+        printOptions(e.provider().config());
+        return 0;
+    }
+
+    private void printOptions(ConfigSpec spec) {
+        if (spec.options().isEmpty()) {
+            out.println("options: none");
+            return;
+        }
+        out.println("options:");
+        for (OptionSpec o : spec.options()) {
+            out.printf("  %-18s %-8s default %-10s %s; %s%n", o.name(), o.type().id(),
+                    o.required() ? "(required)" : String.valueOf(o.defaultValue()), o.description(), o.allowed());
+        }
+    }
+
+    // ------------------------------------------------------------------ train
+
+    private int train(String[] args) throws Exception {
+        Options o = common();
+        o.addOption(Option.builder().longOpt("spec").hasArg().argName("FILE").desc("pipeline spec (.yaml, .yml or .json)").build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("run folder for checkpoint, manifest, loss curve").build());
+        o.addOption(Option.builder().longOpt("resume").hasArg().argName("DIR").desc("continue the run in DIR from its last checkpoint").build());
+        o.addOption(set());
+        CommandLine cl = parse("train", "(--spec FILE --out DIR | --resume DIR)", o, args);
+        if (cl == null) {
+            return 0;
+        }
+        PluginManager pm = plugins(cl);
+        Path dir;
+        PipelineSpec spec;
+        SafetensorsFile resumeFrom = null;
+        Path checkpoint = null;
+        if (cl.hasOption("resume")) {
+            if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out")) {
+                throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set and --out");
+            }
+            dir = Path.of(cl.getOptionValue("resume"));
+            checkpoint = Checkpoints.locate(dir);
+            resumeFrom = Checkpoints.read(checkpoint);
+            spec = PipelineSpec.parse(Checkpoints.spec(resumeFrom), checkpoint.toString(), true);
+        } else {
+            if (!cl.hasOption("spec") || !cl.hasOption("out")) {
+                throw new UserException("train needs --spec FILE and --out DIR (or --resume DIR)");
+            }
+            spec = PipelineSpec.read(Path.of(cl.getOptionValue("spec"))).with(values(cl.getOptionValues("set")));
+            dir = Path.of(cl.getOptionValue("out"));
+            requireFreshRunFolder(dir);
+        }
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            TrainingState state = new TrainingState(backend, p.model().network().parameters());
+            if (resumeFrom != null) {
+                Checkpoints.restore(checkpoint, resumeFrom, state);
+                err.println("resuming " + dir + " at step " + state.step());
+            }
+            runTraining(p, state, dir);
+        }
+        return 0;
+    }
+
+    private void runTraining(Pipeline p, TrainingState state, Path dir) throws Exception {
+        Trainer trainer = new Trainer(p);
+        int count = p.dataset().load(Split.TRAIN).count();
+        long total = trainer.totalSteps(count);
+        int every = p.training().getInt("checkpoint-every");
+        Progress progress = Progress.forConsole("train", total);
+        progress.update(state.step(), "");
+        trainer.train(state, s -> {
+            if (s.step() % every == 0 || s.step() == total) {
+                Checkpoints.save(dir, p, s);
+            }
+        }, progress);
+        progress.finish();
+        if (state.step() == total && total % every != 0 && !Files.exists(dir.resolve(Checkpoints.FILE))) {
+            Checkpoints.save(dir, p, state);
+        }
+        double[] losses = Checkpoints.losses(state.losses());
+        if (losses.length > 0) {
+            double[] steps = new double[losses.length];
+            for (int i = 0; i < steps.length; i++) {
+                steps[i] = i + 1;
+            }
+            Plots.lineChart(dir.resolve("loss.png"), "training loss (" + p.spec().name() + ")", "step", "loss", steps,
+                    losses, false);
+            StringBuilder csv = new StringBuilder("step,loss\n");
+            for (int i = 0; i < losses.length; i++) {
+                csv.append(i + 1).append(',').append((float) losses[i]).append('\n');
+            }
+            AtomicFiles.writeString(dir.resolve("losses.csv"), csv.toString());
+        }
+        err.println("checkpoint: " + dir.resolve(Checkpoints.FILE));
+    }
+
+    private static void requireFreshRunFolder(Path dir) throws IOException {
+        if (Files.exists(dir.resolve(Checkpoints.FILE))) {
+            throw new UserException(dir + " already holds a training run; continue it with 'train --resume " + dir
+                    + "' or choose another --out");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserException("--out " + dir + " is a file, not a folder");
+        }
+    }
+
+    // ------------------------------------------------------------------ sample
+
+    private int sample(String[] args) throws Exception {
+        Options o = common();
+        o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH").desc("run folder or checkpoint file").build());
+        o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
+                .desc("which sampler of the spec (default: the first); change its options with --set samplers.LABEL.option=v").build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("samples CSV to write (must not exist)").build());
+        o.addOption(set());
+        CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv", o, args);
+        if (cl == null) {
+            return 0;
+        }
+        if (!cl.hasOption("checkpoint") || !cl.hasOption("out")) {
+            throw new UserException("sample needs --checkpoint PATH and --out FILE.csv");
+        }
+        Path outFile = Path.of(cl.getOptionValue("out"));
+        requireNew(outFile);
+        PluginManager pm = plugins(cl);
+        Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
+        SafetensorsFile ck = Checkpoints.read(file);
+        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+                .with(values(cl.getOptionValues("set")));
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            String label = cl.getOptionValue("sampler", p.samplers().isEmpty() ? null : p.samplers().keySet().iterator().next());
+            Sampler sampler = label == null ? null : p.samplers().get(label);
+            if (sampler == null) {
+                throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
+                        + String.join(", ", p.samplers().keySet()) + " (add one with --set samplers.NAME.name=COMPONENT)");
+            }
+            loadWeights(file, ck, p);
+            drawAndWrite(p, label, sampler, outFile, Map.of("checkpoint", file.toString()));
+        }
+        return 0;
+    }
+
+    private static void loadWeights(Path file, SafetensorsFile ck, Pipeline p) {
+        String prefix = p.sampling().getString("weights").equals("ema") ? "ema." : "model.";
+        Checkpoints.load(file, ck, prefix, p.model().network().parameters());
+    }
+
+    private PointSet drawAndWrite(Pipeline p, String label, Sampler sampler, Path outFile, Map<String, Object> extra)
+            throws IOException {
+        int dim = p.dataset().dimension();
+        long t0 = System.nanoTime();
+        PointSet samples = Sampling.sample(p.backend(), p.model(), sampler, dim, p.spec().seed(),
+                p.sampling().getInt("count"), p.sampling().getInt("batch-size"),
+                total -> Progress.forConsole("sample " + label, total));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        writePoints(outFile, samples);
+        Map<String, Object> info = new LinkedHashMap<>(extra);
+        info.put("sampler", label);
+        info.put("seconds", seconds);
+        AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+        err.printf(Locale.ROOT, "%s: %d samples in %.2f s -> %s%n", label, samples.count(), seconds, outFile);
+        return samples;
+    }
+
+    private static Path manifestOf(Path samples) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".manifest.json");
+    }
+
+    private static void writePoints(Path file, PointSet points) throws IOException {
+        StringWriter w = new StringWriter();
+        PointFiles.writeCsv(points, w);
+        AtomicFiles.writeString(file, w.toString());
+    }
+
+    private static void requireNew(Path file) {
+        if (Files.exists(file)) {
+            throw new UserException(file + " already exists; choose another --out (existing outputs are never overwritten)");
+        }
+    }
+
+    // ------------------------------------------------------------------ eval
+
+    private int eval(String[] args) throws Exception {
+        Options o = common();
+        o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points (.csv or .npy)").build());
+        o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE").desc("held-out data (.csv or .npy)").build());
+        o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST").desc("comma-separated metric names (default: sliced-w2,mmd2,energy)").build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("also write the scores as JSON (must not exist)").build());
+        CommandLine cl = parse("eval", "--samples FILE --reference FILE", o, args);
+        if (cl == null) {
+            return 0;
+        }
+        if (!cl.hasOption("samples") || !cl.hasOption("reference")) {
+            throw new UserException("eval needs --samples FILE and --reference FILE");
+        }
+        Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
+        if (outFile != null) {
+            requireNew(outFile);
+        }
+        PluginManager pm = plugins(cl);
+        PointSet a = PointFiles.read(Path.of(cl.getOptionValue("samples")));
+        PointSet b = PointFiles.read(Path.of(cl.getOptionValue("reference")));
+        Map<String, Double> scores;
+        try (Backend backend = backend(cl, pm)) {
+            Components components = new Components(pm.registry(), backend, 0);
+            Map<String, Metric> metrics = new LinkedHashMap<>();
+            for (String n : cl.getOptionValue("metrics", "sliced-w2,mmd2,energy").split(",")) {
+                String name = n.trim();
+                metrics.put(name, components.create(Kind.METRIC, name, new ComponentRef("metrics", name, Map.of()),
+                        a.dimension(), 0));
+            }
+            scores = Evaluation.score(metrics, a, b);
+        }
+        ObjectNode json = Manifest.JSON.createObjectNode();
+        scores.forEach(json::put);
+        String text = Manifest.toJson(json);
+        out.println(text);
+        if (outFile != null) {
+            AtomicFiles.writeString(outFile, text);
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ quickstart
+
+    private int quickstart(String[] args) throws Exception {
+        Options o = common();
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
+                .desc("output folder (default: ./quickstart-out, or the next free quickstart-out-N)").build());
+        o.addOption(set());
+        CommandLine cl = parse("quickstart", "[--out DIR]", o, args);
+        if (cl == null) {
+            return 0;
+        }
+        PipelineSpec spec = PipelineSpec.parse(resource("quickstart.yaml"), "quickstart", false)
+                .with(values(cl.getOptionValues("set")));
+        Path dir;
+        if (cl.hasOption("out")) {
+            dir = Path.of(cl.getOptionValue("out"));
+            if (Files.exists(dir) && !isEmptyDir(dir)) {
+                throw new UserException("--out " + dir + " already exists and is not empty; choose another folder");
+            }
+        } else {
+            dir = Path.of("quickstart-out");
+            for (int i = 2; Files.exists(dir); i++) {
+                dir = Path.of("quickstart-out-" + i);
+            }
+        }
+        PluginManager pm = plugins(cl);
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            err.println("quickstart: flow matching on two Gaussians; output in " + dir.toAbsolutePath());
+            long t0 = System.nanoTime();
+            TrainingState state = new TrainingState(backend, p.model().network().parameters());
+            runTraining(p, state, dir);
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+            PointSet test = p.dataset().load(Split.TEST);
+            PointSet reference = p.dataset().load(Split.REFERENCE);
+            Map<String, PointSet> sets = new LinkedHashMap<>();
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            for (Map.Entry<String, Sampler> s : p.samplers().entrySet()) {
+                long ts = System.nanoTime();
+                sets.put(s.getKey(), drawAndWrite(p, s.getKey(), s.getValue(), dir.resolve("samples-" + s.getKey() + ".csv"),
+                        Map.of("checkpoint", dir.resolve(Checkpoints.FILE).toString())));
+                seconds.put(s.getKey(), (System.nanoTime() - ts) / 1e9);
+            }
+            ObjectNode metrics = Manifest.JSON.createObjectNode();
+            for (Map.Entry<String, PointSet> e : sets.entrySet()) {
+                ObjectNode m = metrics.putObject(e.getKey());
+                Evaluation.score(p.metrics(), e.getValue(), test).forEach(m::put);
+            }
+            ObjectNode floor = metrics.putObject("floor");
+            Evaluation.score(p.metrics(), reference, test).forEach(floor::put);
+            AtomicFiles.writeString(dir.resolve("metrics.json"), Manifest.toJson(metrics));
+
+            List<Plots.Panel> panels = new ArrayList<>();
+            panels.add(new Plots.Panel("data (held-out)", xy(test), new java.awt.Color(40, 40, 40)));
+            java.awt.Color[] colors = {new java.awt.Color(31, 119, 180), new java.awt.Color(214, 39, 40),
+                    new java.awt.Color(44, 160, 44)};
+            int ci = 0;
+            for (Map.Entry<String, PointSet> e : sets.entrySet()) {
+                panels.add(new Plots.Panel("samples: " + e.getKey() + " (" + p.spec().samplers().get(e.getKey()).name() + ")",
+                        xy(e.getValue()), colors[ci++ % colors.length]));
+            }
+            Plots.scatterPanels(dir.resolve("samples.png"), panels);
+
+            out.printf(Locale.ROOT, "training: %d steps in %.2f s (%.0f steps/s)%n", state.step(), trainSeconds,
+                    state.step() / trainSeconds);
+            seconds.forEach((k, v) -> out.printf(Locale.ROOT, "sampling %s: %.2f s%n", k, v));
+            out.println("metrics (lower is better; floor = held-out data vs held-out data):");
+            out.println(Manifest.toJson(metrics));
+            out.println("outputs: " + dir.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private static float[] xy(PointSet s) {
+        if (s.dimension() != 2) {
+            throw new UserException("scatter plots need 2-D points, got " + s.dimension() + "-D");
+        }
+        return s.values();
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = Commands.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static List<String> values(String[] values) {
+        return values == null ? List.of() : List.of(values);
+    }
+}

@@ -1,0 +1,62 @@
+package org.diffusion4j.runtime.engine;
+
+import java.util.function.IntFunction;
+import org.diffusion4j.api.Model;
+import org.diffusion4j.api.NoiseStreams;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.StepListener;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.runtime.io.Progress;
+
+/**
+ * Draws samples in batches. Sample k starts from x_T = σ(tMax)·z_k and takes all its noise from
+ * child stream k of the run's sampling stream, so the samples do not depend on the batch size, and
+ * two samplers of one run start from the same x_T (their results compare point by point).
+ */
+public final class Sampling {
+
+    private Sampling() {
+    }
+
+    /**
+     * @param progress made on the first step, once the sampler has said how many steps it takes; may return null
+     */
+    public static PointSet sample(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
+                                  int batchSize, IntFunction<Progress> progress) {
+        Rng rng = new Rng(seed).split("sampling");
+        float[] out = new float[count * dimension];
+        int batches = (count + batchSize - 1) / batchSize;
+        Progress[] bar = new Progress[1];
+        for (int b = 0; b < batches; b++) {
+            int first = b * batchSize;
+            int n = Math.min(batchSize, count - first);
+            int batchIndex = b;
+            NoiseStreams noise = new NoiseStreams(backend, rng, first, n, dimension);
+            Tensor xT = noise.next().mul(model.schedule().sigma(model.schedule().tMax()));
+            StepListener listener = (step, steps, t, x, x0Hat) -> {
+                if (bar[0] == null) {
+                    bar[0] = progress.apply(steps * batches);
+                }
+                if (bar[0] != null) {
+                    bar[0].update((long) batchIndex * steps + step + 1, String.format(java.util.Locale.ROOT, "t %.3f", t));
+                }
+            };
+            Tensor x = sampler.sample(model, xT, noise, listener);
+            float[] values = x.toArray();
+            System.arraycopy(values, 0, out, first * dimension, n * dimension);
+        }
+        if (bar[0] != null) {
+            bar[0].finish();
+        }
+        return new PointSet(dimension, out);
+    }
+
+    /** A progress factory that shows nothing. */
+    public static IntFunction<Progress> quiet() {
+        return total -> null;
+    }
+
+}

@@ -1,0 +1,139 @@
+package org.diffusion4j.runtime.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.diffusion4j.api.Split;
+import org.diffusion4j.api.config.Config;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.io.Progress;
+
+/**
+ * Minibatch training: epochs over a fresh permutation of the training set (the last batch of an
+ * epoch may be smaller, as in a PyTorch DataLoader), gradient of the pipeline's loss, optional
+ * global-norm clipping, Adam or AdamW (Kingma and Ba 2015, Algorithm 1; Loshchilov and Hutter 2019),
+ * and an exponential moving average of the weights.
+ *
+ * <p>Every random draw is a function of the seed and the step (or epoch) index, so a run resumed
+ * from a checkpoint continues with exactly the values an uninterrupted run would have used.
+ */
+public final class Trainer {
+
+    /** Called after each step; {@link Checkpoints} uses it to save. */
+    public interface StepHook {
+        void afterStep(TrainingState state) throws Exception;
+    }
+
+    private final Pipeline pipeline;
+
+    public Trainer(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    /** Total optimiser steps the settings ask for. */
+    public long totalSteps(int count) {
+        Config t = pipeline.training();
+        int steps = t.getInt("steps");
+        return steps > 0 ? steps : (long) t.getInt("epochs") * batchesPerEpoch(count);
+    }
+
+    private int batchesPerEpoch(int count) {
+        int bs = pipeline.training().getInt("batch-size");
+        return (count + bs - 1) / bs;
+    }
+
+    /**
+     * Trains from {@code state} until the configured number of steps.
+     *
+     * @param hook      called after every step (checkpointing)
+     * @param progress  progress display, may be null
+     */
+    public void train(TrainingState state, StepHook hook, Progress progress) throws Exception {
+        Backend backend = pipeline.backend();
+        Config t = pipeline.training();
+        Tensor data = pipeline.dataset().load(Split.TRAIN).toTensor(backend);
+        int n = data.dim(0);
+        int bs = Math.min(t.getInt("batch-size"), n);
+        int perEpoch = (n + bs - 1) / bs;
+        long total = totalSteps(n);
+        Rng root = new Rng(pipeline.spec().seed()).split("training");
+        Rng shuffle = root.split("shuffle");
+        Rng noise = root.split("loss");
+        List<String> names = new ArrayList<>(state.parameters.keySet());
+        List<Tensor> params = names.stream().map(state.parameters::get).toList();
+
+        float beta1 = (float) t.getDouble("beta1");
+        float beta2 = (float) t.getDouble("beta2");
+        float eps = (float) t.getDouble("eps");
+        float lr = (float) t.getDouble("lr");
+        float wd = t.getString("optimizer").equals("adamw") ? (float) t.getDouble("weight-decay") : 0f;
+        float emaDecay = (float) t.getDouble("ema-decay");
+        double clip = t.getDouble("grad-clip");
+
+        int[] permutation = null;
+        long permutationEpoch = -1;
+        while (state.step < total) {
+            long s = state.step;
+            long epoch = s / perEpoch;
+            int b = (int) (s % perEpoch);
+            if (epoch != permutationEpoch) {
+                permutation = shuffle.split(epoch).permutation(n);
+                permutationEpoch = epoch;
+            }
+            int from = b * bs;
+            int to = Math.min(n, from + bs);
+            int[] idx = java.util.Arrays.copyOfRange(permutation, from, to);
+
+            backend.beginStep();
+            Tensor x0 = data.gatherRows(idx);
+            Tensor loss = pipeline.loss().compute(pipeline.model(), x0, noise.split(s));
+            float value = loss.item();
+            if (!Float.isFinite(value)) {
+                throw new UserException("training diverged: the loss is " + value + " at step " + (s + 1)
+                        + "; nothing after the last checkpoint was saved (try a lower training.lr or training.grad-clip)");
+            }
+            List<Tensor> grads = Tensor.grad(loss, params, false);
+            float scale = 1f;
+            if (clip > 0) {
+                double sq = 0;
+                for (Tensor g : grads) {
+                    sq += g.square().sum().item();
+                }
+                double norm = Math.sqrt(sq);
+                if (!Double.isFinite(norm)) {
+                    throw new UserException("training diverged: the gradient norm is " + norm + " at step " + (s + 1));
+                }
+                if (norm > clip) {
+                    scale = (float) (clip / norm);
+                }
+            }
+            long k = s + 1;
+            float c1 = (float) (1 - Math.pow(beta1, k));
+            float c2 = (float) (1 - Math.pow(beta2, k));
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                Tensor g = scale == 1f ? grads.get(i) : grads.get(i).mul(scale);
+                String name = names.get(i);
+                backend.adamStep(p.storage(), g.storage(), state.adamM.get(name).storage(),
+                        state.adamV.get(name).storage(), p.size(), lr, beta1, beta2, eps, wd, c1, c2);
+                backend.emaUpdate(state.ema.get(name).storage(), p.storage(), p.size(), emaDecay);
+            }
+            backend.endStep();
+            state.losses.add(value);
+            state.step = k;
+            if (progress != null) {
+                progress.update(k, String.format(java.util.Locale.ROOT, "loss %.4f", value));
+            }
+            hook.afterStep(state);
+        }
+    }
+
+    /** The network's parameters by name (the model being trained). */
+    public Map<String, Tensor> parameters() {
+        return pipeline.model().network().parameters();
+    }
+}

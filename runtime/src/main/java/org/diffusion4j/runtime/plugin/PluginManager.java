@@ -1,0 +1,189 @@
+package org.diffusion4j.runtime.plugin;
+
+import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.FindException;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.lang.module.ResolutionException;
+import java.lang.LayerInstantiationException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.diffusion4j.api.ComponentProvider;
+import org.diffusion4j.api.SpiVersion;
+import org.diffusion4j.api.tensor.BackendProvider;
+import org.diffusion4j.runtime.UserException;
+
+/**
+ * Finds component providers: those visible to the runtime itself (module path or class path) and
+ * those in plugin folders. Each sub-folder of a plugins directory is one plugin — its jar plus its
+ * own dependencies — and gets its own {@link ModuleLayer} whose parent is the runtime's layer, so
+ * two plugins may carry different versions of a library. Modular jars and plain jars (automatic
+ * modules, services from {@code META-INF/services}) both work.
+ */
+public final class PluginManager {
+
+    private final Registry registry = new Registry();
+    private final List<BackendProvider> backends = new ArrayList<>();
+    private final List<String> plugins = new ArrayList<>();
+
+    /** Loads the built-in providers and every plugin folder under {@code pluginsDir} (may be null or absent). */
+    public static PluginManager load(Path pluginsDir) {
+        PluginManager pm = new PluginManager();
+        ModuleLayer own = PluginManager.class.getModule().getLayer();
+        for (ComponentProvider<?> p : ServiceLoader.load(ComponentProvider.class, PluginManager.class.getClassLoader())) {
+            Module m = p.getClass().getModule();
+            pm.registry.add(new ComponentEntry(p, m.isNamed() ? m.getName() : "class path", "built in"));
+        }
+        for (BackendProvider b : ServiceLoader.load(BackendProvider.class, PluginManager.class.getClassLoader())) {
+            pm.backends.add(b);
+        }
+        if (pluginsDir != null && Files.isDirectory(pluginsDir)) {
+            ModuleLayer parent = own != null ? own : ModuleLayer.boot();
+            for (Path dir : subfolders(pluginsDir)) {
+                pm.loadFolder(dir, parent);
+            }
+        }
+        return pm;
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    /** Names of the plugins loaded from folders, with their folders. */
+    public List<String> plugins() {
+        return List.copyOf(plugins);
+    }
+
+    /** The backend provider of a name; an unknown name lists the known ones. */
+    public BackendProvider backend(String name) {
+        for (BackendProvider b : backends) {
+            if (b.name().equals(name)) {
+                if (!b.available()) {
+                    throw new UserException("backend '" + name + "' is installed but not available on this machine");
+                }
+                return b;
+            }
+        }
+        throw new UserException("unknown backend '" + name + "'; known backends: "
+                + backends.stream().map(BackendProvider::name).collect(Collectors.joining(", ")));
+    }
+
+    public List<BackendProvider> backends() {
+        return List.copyOf(backends);
+    }
+
+    private void loadFolder(Path dir, ModuleLayer parent) {
+        List<Path> jars = jars(dir);
+        if (jars.isEmpty()) {
+            return;
+        }
+        ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
+        Set<ModuleReference> found;
+        try {
+            found = finder.findAll();
+        } catch (FindException e) {
+            throw new UserException("plugin folder " + dir + " cannot be loaded: " + oneLine(e));
+        }
+        Set<String> roots = found.stream().map(r -> r.descriptor().name()).collect(Collectors.toSet());
+        // Modules the runtime layer already has (api, a shared library) are taken from it, not twice.
+        roots.removeIf(n -> parent.findModule(n).isPresent());
+        if (roots.isEmpty()) {
+            return;
+        }
+        for (ModuleReference ref : found) {
+            if (roots.contains(ref.descriptor().name())) {
+                checkSpiVersion(dir, ref);
+            }
+        }
+        ModuleLayer layer;
+        try {
+            Configuration cf = parent.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
+            layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
+        } catch (FindException | ResolutionException | LayerInstantiationException e) {
+            throw new UserException("plugin folder " + dir + " cannot be loaded: " + oneLine(e));
+        }
+        String pluginName = dir.getFileName().toString();
+        plugins.add(pluginName + " (" + dir + ")");
+        try {
+            for (ServiceLoader.Provider<ComponentProvider> p : ServiceLoader.load(layer, ComponentProvider.class)
+                    .stream().toList()) {
+                if (p.type().getModule().getLayer() == layer) {
+                    registry.add(new ComponentEntry(p.get(), p.type().getModule().getName(), dir.toString()));
+                }
+            }
+            for (ServiceLoader.Provider<BackendProvider> p : ServiceLoader.load(layer, BackendProvider.class)
+                    .stream().toList()) {
+                if (p.type().getModule().getLayer() == layer) {
+                    backends.add(p.get());
+                }
+            }
+        } catch (java.util.ServiceConfigurationError e) {
+            throw new UserException("plugin folder " + dir + ": a provider cannot be created: " + oneLine(e));
+        }
+    }
+
+    private static void checkSpiVersion(Path dir, ModuleReference ref) {
+        Path jar = ref.location().map(Path::of).orElse(null);
+        if (jar == null || !Files.isRegularFile(jar)) {
+            return;
+        }
+        String declared;
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            var mf = jf.getManifest();
+            declared = mf == null ? null : mf.getMainAttributes().getValue(SpiVersion.MANIFEST_ATTRIBUTE);
+        } catch (IOException e) {
+            throw new UserException("plugin jar " + jar + " cannot be read: " + e.getMessage());
+        }
+        if (declared == null) {
+            // Libraries a plugin carries do not declare a version; only jars that provide components must.
+            if (ref.descriptor().provides().stream().anyMatch(p -> p.service().equals(ComponentProvider.class.getName()))) {
+                throw new UserException("plugin " + ref.descriptor().name() + " (" + jar + ") does not declare the SPI "
+                        + "version it was built against; add '" + SpiVersion.MANIFEST_ATTRIBUTE + ": "
+                        + SpiVersion.CURRENT + "' to its jar manifest");
+            }
+            return;
+        }
+        SpiVersion v;
+        try {
+            v = SpiVersion.parse(declared);
+        } catch (RuntimeException e) {
+            throw new UserException("plugin " + ref.descriptor().name() + " (" + jar + ") declares SPI version '"
+                    + declared + "', which is not MAJOR.MINOR");
+        }
+        if (!SpiVersion.CURRENT.accepts(v)) {
+            throw new UserException("plugin " + ref.descriptor().name() + " (" + dir + ") was built for SPI " + v
+                    + " but this runtime implements SPI " + SpiVersion.CURRENT + "; rebuild the plugin against SPI "
+                    + SpiVersion.CURRENT.major() + ".x");
+        }
+    }
+
+    private static List<Path> subfolders(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new UserException("cannot list plugins folder " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Path> jars(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new UserException("cannot list plugin folder " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replace('\n', ' ');
+    }
+}

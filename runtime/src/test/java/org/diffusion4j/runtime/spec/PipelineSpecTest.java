@@ -1,0 +1,81 @@
+package org.diffusion4j.runtime.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.diffusion4j.runtime.UserException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineSpecTest {
+
+    private static final String YAML = """
+            seed: 3
+            dataset: {name: two-moons, count: 500}
+            network: {name: mlp, width: 32, activation: silu}
+            training: {lr: 0.001, steps: 10}
+            samplers:
+              ode: {name: flow-matching.euler, steps: 10}
+            """;
+
+    @Test
+    void yamlAndJsonGiveTheSameComponents() {
+        PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
+        PipelineSpec j = PipelineSpec.parse(y.toJson(), "j", true);
+        assertThat(j.component("network")).isEqualTo(y.component("network"));
+        assertThat(y.component("network").options()).containsEntry("width", 32).containsEntry("activation", "silu");
+        assertThat(y.samplers()).containsOnlyKeys("ode");
+        assertThat(y.seed()).isEqualTo(3);
+        assertThat(y.settings("training")).containsEntry("lr", 0.001).containsEntry("steps", 10);
+    }
+
+    @Test
+    void overridesSetSingleValuesAndLeaveTheOriginalAlone() {
+        PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
+        PipelineSpec o = y.with(List.of("sampler.steps=50", "network.width=128", "training.lr=3e-4", "seed=9",
+                "network.activation=gelu"));
+        assertThat(o.samplers().get("ode").options()).containsEntry("steps", 50);
+        assertThat(o.component("network").options()).containsEntry("width", 128).containsEntry("activation", "gelu");
+        assertThat(o.settings("training")).containsEntry("lr", 3e-4);
+        assertThat(o.seed()).isEqualTo(9);
+        assertThat(y.component("network").options()).containsEntry("width", 32);
+    }
+
+    @Test
+    void badOverridesAndSectionsAreUserErrors() {
+        PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
+        assertThatThrownBy(() -> y.with(List.of("netwrk.width=3"))).isInstanceOf(UserException.class)
+                .hasMessageContaining("unknown section 'netwrk'").hasMessageContaining("network");
+        assertThatThrownBy(() -> y.with(List.of("width"))).hasMessageContaining("path=value");
+        assertThatThrownBy(() -> PipelineSpec.parse("dataset: {name: x}\nfoo: 1\n", "s.yaml", false))
+                .hasMessageContaining("unknown section 'foo'");
+        assertThatThrownBy(() -> PipelineSpec.parse("dataset: {name: x\n", "bad.yaml", false))
+                .isInstanceOf(UserException.class).hasMessageContaining("bad.yaml is not valid YAML")
+                .hasMessageContaining("line");
+        assertThatThrownBy(() -> PipelineSpec.parse("network: {width: 3}\n", "s.yaml", false))
+                .hasMessageContaining("'network' must name a component");
+        assertThatThrownBy(() -> PipelineSpec.parse("network: {name: mlp, width: [1, 2]}\n", "s.yaml", false)
+                .component("network")).hasMessageContaining("network.width must be a single value");
+    }
+
+    @Test
+    void readsFilesByExtensionAndReportsMissingOnes(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("p.yml");
+        Files.writeString(f, YAML);
+        assertThat(PipelineSpec.read(f).component("dataset").name()).isEqualTo("two-moons");
+        assertThatThrownBy(() -> PipelineSpec.read(dir.resolve("nope.yaml"))).hasMessageContaining("not found");
+        Path txt = dir.resolve("p.txt");
+        Files.writeString(txt, YAML);
+        assertThatThrownBy(() -> PipelineSpec.read(txt)).hasMessageContaining(".json, .yaml or .yml");
+    }
+
+    @Test
+    void componentsCanBeNamedByAPlainString() {
+        PipelineSpec s = PipelineSpec.parse("schedule: flow-matching.linear\n", "s", false);
+        assertThat(s.component("schedule")).isEqualTo(new ComponentRef("schedule", "flow-matching.linear", Map.of()));
+    }
+}
