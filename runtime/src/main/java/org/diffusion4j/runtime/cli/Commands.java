@@ -167,7 +167,7 @@ final class Commands {
         PluginManager pm = plugins(cl);
         List<Kind> kinds = cl.getArgList().isEmpty() ? List.of(Kind.values()) : List.of(Kind.parse(cl.getArgList().get(0)));
         for (Kind k : kinds) {
-            out.println(k.id() + "s:");
+            out.println(k.id() + ":");
             for (ComponentEntry e : pm.registry().list(k)) {
                 out.printf("  %-28s %s  [%s]%n", e.provider().name(), e.provider().description(), e.plugin());
             }
