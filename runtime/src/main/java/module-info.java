@@ -5,7 +5,7 @@ module org.diffusion4j.runtime {
     requires org.apache.commons.cli;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
-    requires java.desktop;
+    requires transitive java.desktop;
 
     exports org.diffusion4j.runtime;
     exports org.diffusion4j.runtime.backend;

@@ -26,6 +26,18 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
                                   int batchSize, IntFunction<Progress> progress) {
+        // Sampling needs no gradients of the weights: without this every network op would record a graph.
+        var parameters = model.network().parameters().values();
+        parameters.forEach(p -> p.requiresGrad(false));
+        try {
+            return draw(backend, model, sampler, dimension, seed, count, batchSize, progress);
+        } finally {
+            parameters.forEach(p -> p.requiresGrad(true));
+        }
+    }
+
+    private static PointSet draw(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
+                                 int batchSize, IntFunction<Progress> progress) {
         Rng rng = new Rng(seed).split("sampling");
         float[] out = new float[count * dimension];
         int batches = (count + batchSize - 1) / batchSize;
