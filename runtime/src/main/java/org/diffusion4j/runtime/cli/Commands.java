@@ -462,6 +462,9 @@ final class Commands {
             TrainingState state = new TrainingState(backend, p.model().network().parameters());
             runTraining(p, state, dir);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            if (p.sampling().getString("weights").equals("ema")) {
+                state.ema().forEach((name, ema) -> state.parameters().get(name).copyFrom(ema));
+            }
 
             PointSet test = p.dataset().load(Split.TEST);
             PointSet reference = p.dataset().load(Split.REFERENCE);
