@@ -25,7 +25,7 @@ public final class Settings {
             .integer("batch-size", 512, 1, 1 << 20, "examples per step")
             .integer("epochs", 200, 0, 10_000_000, "passes over the training set (used when steps = 0)")
             .integer("steps", 0, 0, 100_000_000, "optimiser steps; 0 = epochs × ⌈count / batch-size⌉")
-            .number("ema-decay", 0.999, 0.0, 1.0, "decay of the exponential moving average of the weights")
+            .number("ema-decay", 0.999, 0.0, 1.0, "decay of the exponential moving average of the weights, warmed up as min(decay, (1+k)/(10+k)) at step k")
             .number("grad-clip", 0.0, 0.0, 1e9, "clip the global gradient norm to this value; 0 = off")
             .integer("checkpoint-every", 1000, 1, 100_000_000, "steps between checkpoints (one is always written at the end)")
             .build();

@@ -71,7 +71,7 @@ public final class Trainer {
         float eps = (float) t.getDouble("eps");
         float lr = (float) t.getDouble("lr");
         float wd = t.getString("optimizer").equals("adamw") ? (float) t.getDouble("weight-decay") : 0f;
-        float emaDecay = (float) t.getDouble("ema-decay");
+        double emaDecay = t.getDouble("ema-decay");
         double clip = t.getDouble("grad-clip");
 
         int[] permutation = null;
@@ -112,6 +112,9 @@ public final class Trainer {
                 }
             }
             long k = s + 1;
+            // EMA warm-up (the num_updates rule of TensorFlow's ExponentialMovingAverage): early on the
+            // average follows the weights, so after K steps it is not still e^(−K(1−decay)) the random init.
+            float decay = (float) Math.min(emaDecay, (1.0 + k) / (10.0 + k));
             float c1 = (float) (1 - Math.pow(beta1, k));
             float c2 = (float) (1 - Math.pow(beta2, k));
             for (int i = 0; i < params.size(); i++) {
@@ -120,7 +123,7 @@ public final class Trainer {
                 String name = names.get(i);
                 backend.adamStep(p.storage(), g.storage(), state.adamM.get(name).storage(),
                         state.adamV.get(name).storage(), p.size(), lr, beta1, beta2, eps, wd, c1, c2);
-                backend.emaUpdate(state.ema.get(name).storage(), p.storage(), p.size(), emaDecay);
+                backend.emaUpdate(state.ema.get(name).storage(), p.storage(), p.size(), decay);
             }
             backend.endStep();
             state.losses.add(value);
