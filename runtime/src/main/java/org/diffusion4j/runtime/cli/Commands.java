@@ -96,11 +96,18 @@ final class Commands {
 
     // ------------------------------------------------------------------ options
 
-    private static Options common() {
+    /** Options of commands that only read the registry ({@code list}, {@code describe}). */
+    private static Options registryOnly() {
         Options o = new Options();
         o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
         o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
                 .desc("plugins folder (default: the distribution's plugins/)").build());
+        return o;
+    }
+
+    /** Options of commands that compute: plugins, threads, backend. */
+    private static Options common() {
+        Options o = registryOnly();
         o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
                 .desc("worker threads of the backend (default: all cores); results do not depend on it").build());
         o.addOption(Option.builder().longOpt("backend").hasArg().argName("NAME").desc("compute backend (default: java)")
@@ -160,7 +167,7 @@ final class Commands {
     // ------------------------------------------------------------------ list / describe
 
     private int list(String[] args) throws Exception {
-        CommandLine cl = parse("list", "[KIND]", common(), args);
+        CommandLine cl = parse("list", "[KIND]", registryOnly(), args);
         if (cl == null) {
             return 0;
         }
@@ -181,7 +188,7 @@ final class Commands {
     }
 
     private int describe(String[] args) throws Exception {
-        CommandLine cl = parse("describe", "KIND NAME", common(), args);
+        CommandLine cl = parse("describe", "KIND NAME", registryOnly(), args);
         if (cl == null) {
             return 0;
         }

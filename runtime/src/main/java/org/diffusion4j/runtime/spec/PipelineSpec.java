@@ -90,7 +90,7 @@ public final class PipelineSpec {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr();
             throw new UserException("pipeline spec " + source + " is not valid " + (json ? "JSON" : "YAML") + where + ": "
-                    + e.getOriginalMessage().replace('\n', ' '));
+                    + problem(e.getOriginalMessage()));
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
             throw new UserException("pipeline spec " + source + " is empty");
@@ -100,6 +100,22 @@ public final class PipelineSpec {
                     + String.join(", ", SECTIONS) + ")");
         }
         return new PipelineSpec((ObjectNode) node, source);
+    }
+
+    /**
+     * The parser's explanation without its source excerpt and caret lines (they repeat the
+     * location, which the message already gives).
+     */
+    private static String problem(String message) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : message.split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty() || line.startsWith(" ") || l.startsWith("in 'reader'") || l.equals("^")) {
+                continue;
+            }
+            sb.append(sb.isEmpty() ? "" : "; ").append(l.endsWith(":") ? l.substring(0, l.length() - 1) : l);
+        }
+        return sb.isEmpty() ? message.replace('\n', ' ') : sb.toString();
     }
 
     /** Where this spec came from (a file, or "quickstart"). */
