@@ -2,15 +2,15 @@ package org.diffusion4j.plugin.flowmatching;
 
 import java.util.List;
 import java.util.Locale;
+import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
-import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Loss;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
 
 /** Provider of {@code flow-matching.cfm}, the {@link ConditionalFlowMatchingLoss}. */
-public final class ConditionalFlowMatchingLossProvider implements ComponentProvider<Loss> {
+public final class ConditionalFlowMatchingLossProvider extends AbstractProvider<Loss> {
 
     public static final String NAME = "flow-matching.cfm";
 
@@ -20,25 +20,9 @@ public final class ConditionalFlowMatchingLossProvider implements ComponentProvi
                             + "mean: mean over batch and coordinates")
             .build();
 
-    @Override
-    public Kind kind() {
-        return Kind.LOSS;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "conditional flow matching, |net(x_t, t) - target|^2 with the parameterization's target "
-                + "(Unified Perspective blog, Eq. 6)";
-    }
-
-    @Override
-    public ConfigSpec config() {
-        return SPEC;
+    public ConditionalFlowMatchingLossProvider() {
+        super(Kind.LOSS, NAME, "conditional flow matching, |net(x_t, t) - target|^2 with the parameterization's "
+                + "target (Unified Perspective blog, Eq. 6)", SPEC);
     }
 
     @Override

@@ -1,35 +1,20 @@
 package org.diffusion4j.plugin.flowmatching;
 
+import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
-import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
 
 /** Provider of {@code flow-matching.linear}, the {@link LinearInterpolantSchedule}. */
-public final class LinearInterpolantScheduleProvider implements ComponentProvider<Schedule> {
+public final class LinearInterpolantScheduleProvider extends AbstractProvider<Schedule> {
 
     public static final String NAME = "flow-matching.linear";
 
-    @Override
-    public Kind kind() {
-        return Kind.SCHEDULE;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "linear interpolant / rectified flow, alpha = 1 - t, sigma = t (Unified Perspective blog, Eq. 2)";
-    }
-
-    @Override
-    public ConfigSpec config() {
-        return ConfigSpec.empty();
+    public LinearInterpolantScheduleProvider() {
+        super(Kind.SCHEDULE, NAME, "linear interpolant / rectified flow, alpha = 1 - t, sigma = t "
+                + "(Unified Perspective blog, Eq. 2)", ConfigSpec.empty());
     }
 
     @Override

@@ -1,35 +1,20 @@
 package org.diffusion4j.plugin.flowmatching;
 
+import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
-import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
 
 /** Provider of {@code flow-matching.velocity}, the {@link VelocityParameterization}. */
-public final class VelocityParameterizationProvider implements ComponentProvider<Parameterization> {
+public final class VelocityParameterizationProvider extends AbstractProvider<Parameterization> {
 
     public static final String NAME = "flow-matching.velocity";
 
-    @Override
-    public Kind kind() {
-        return Kind.PARAMETERIZATION;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "network predicts the velocity alpha'(t) x0 + sigma'(t) eps (Unified Perspective blog, Eq. 6-9)";
-    }
-
-    @Override
-    public ConfigSpec config() {
-        return ConfigSpec.empty();
+    public VelocityParameterizationProvider() {
+        super(Kind.PARAMETERIZATION, NAME, "network predicts the velocity alpha'(t) x0 + sigma'(t) eps "
+                + "(Unified Perspective blog, Eq. 6-9)", ConfigSpec.empty());
     }
 
     @Override

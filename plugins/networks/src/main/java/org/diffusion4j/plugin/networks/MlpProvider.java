@@ -1,8 +1,8 @@
 package org.diffusion4j.plugin.networks;
 
 import java.util.List;
+import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
-import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Network;
 import org.diffusion4j.api.config.Config;
@@ -18,7 +18,7 @@ import org.diffusion4j.api.nn.Activation;
  * a non-default value together with {@code time-embedding = raw} is an error rather than silently
  * ignored.
  */
-public final class MlpProvider implements ComponentProvider<Network> {
+public final class MlpProvider extends AbstractProvider<Network> {
 
     public static final String NAME = "mlp";
 
@@ -39,24 +39,9 @@ public final class MlpProvider implements ComponentProvider<Network> {
                     "multiplier of t inside the sinusoids (1000 = DDPM's integer steps); sinusoidal only")
             .build();
 
-    @Override
-    public Kind kind() {
-        return Kind.NETWORK;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "MLP on cat(x, time features); defaults = the Unified Perspective blog's 3-64-64-2 ReLU vector field";
-    }
-
-    @Override
-    public ConfigSpec config() {
-        return SPEC;
+    public MlpProvider() {
+        super(Kind.NETWORK, NAME,
+                "MLP on cat(x, time features); defaults = the Unified Perspective blog's 3-64-64-2 ReLU vector field", SPEC);
     }
 
     @Override

@@ -3,8 +3,8 @@ package org.diffusion4j.plugin.toydata;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
-import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.config.Config;
@@ -16,33 +16,21 @@ import org.diffusion4j.api.config.ConfigSpec;
  * directory; an empty string means "not given". Every given file must exist and end in
  * {@code .csv} or {@code .npy}, checked when the dataset is created.
  */
-public final class PointsProvider implements ComponentProvider<Dataset> {
+public final class PointsProvider extends AbstractProvider<Dataset> {
 
     /** Component name. */
     public static final String NAME = "points";
 
-    @Override
-    public Kind kind() {
-        return Kind.DATASET;
-    }
+    private static final ConfigSpec SPEC = ConfigSpec.builder()
+            .path("train", null, "training points: a .csv with a header line or a 2-D .npy (required)")
+            .path("test", "", "held-out points the samples are scored against (empty: none)")
+            .path("reference", "", "a second held-out set, for the metric floor (empty: none)")
+            .build();
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String description() {
-        return "Your point clouds from files, one per split: CSV with a header line (x,y) or NumPy .npy [count, dimension]";
-    }
-
-    @Override
-    public ConfigSpec config() {
-        return ConfigSpec.builder()
-                .path("train", null, "training points: a .csv with a header line or a 2-D .npy (required)")
-                .path("test", "", "held-out points the samples are scored against (empty: none)")
-                .path("reference", "", "a second held-out set, for the metric floor (empty: none)")
-                .build();
+    public PointsProvider() {
+        super(Kind.DATASET, NAME,
+                "Your point clouds from files, one per split: CSV with a header line (x,y) or NumPy .npy [count, dimension]",
+                SPEC);
     }
 
     @Override
