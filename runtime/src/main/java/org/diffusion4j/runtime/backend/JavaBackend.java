@@ -1,0 +1,750 @@
+package org.diffusion4j.runtime.backend;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.BinaryOp;
+import org.diffusion4j.api.tensor.Storage;
+import org.diffusion4j.api.tensor.UnaryOp;
+
+/**
+ * The pure-Java backend: heap {@code float[]} storage and the {@link Kernels}, run on the calling
+ * thread and {@code threads − 1} daemon worker threads of its own ({@link #close()} stops them).
+ *
+ * <p><b>Determinism.</b> Each kernel call is one parallel loop over work items. The loop is cut
+ * into chunks whose boundaries depend only on the problem size (never on the thread count), and
+ * every kernel computes each output element within one item in a fixed order, so any thread
+ * count, any interleaving, gives bit-identical results. Reductions to few outputs sum fixed-size
+ * blocks and combine the block sums in a fixed order. Small problems run inline on the calling
+ * thread, where a fork would cost more than it saves; the calling thread also works on the
+ * chunks of large ones, helped by the workers.
+ *
+ * <p><b>Speed.</b> GEMM packs op(B) one array per row and blocks two rows of C by four of B for
+ * C2's auto-vectoriser (see {@link Kernels}); outputs with fewer than 16 columns use scalar
+ * kernels with independent FMA chains, or the transposed product when that makes the long side
+ * contiguous. No incubator Vector API is used.
+ *
+ * <p>The backend may be used from several threads at once: per-call state lives in the call, and
+ * scratch buffers are per thread.
+ */
+public final class JavaBackend implements Backend {
+
+    /**
+     * Below this estimated cost (≈ nanoseconds of single-thread work) a kernel runs inline: handing
+     * work to another core costs a few microseconds even when its worker is spinning (moving the
+     * data between caches), and more when the worker must be woken. Tuned on the seed MLP.
+     */
+    private static final long INLINE_WORK = 20_000;
+    /** Smallest chunk worth handing to another thread. */
+    private static final long MIN_CHUNK_WORK = 8_000;
+    /** At most this many chunks per call (more only adds scheduling overhead). */
+    private static final int MAX_CHUNKS = 64;
+
+    // Single-thread costs per item in ns, measured on a 2.6 GHz AVX-512 core with this JIT. They
+    // only size chunks: any values keep results deterministic.
+    private static final double COST_VECTOR = 0.12;    // vectorised elementwise, per element
+    private static final double COST_SCALAR = 0.45;    // scalar elementwise, per element
+    private static final double COST_TRANSCENDENTAL = 6.0;
+    private static final double COST_FMA = 0.06;       // packed GEMM, per multiply-add
+    private static final double COST_SCALAR_FMA = 0.25; // narrow GEMM, per multiply-add
+    private static final double COST_RANDOM = 25.0;
+    private static final double COST_TRANSPOSE = 1.0;  // strided, on data just written elsewhere
+
+    /** Block length of sums to a few outputs: fixed, so the summation order is fixed. */
+    private static final int SUM_BLOCK = 4096;
+    /** Elements per row block of column sums. */
+    private static final int COLUMN_SUM_BLOCK = 16384;
+    private static final int COLUMN_SUM_TILE = 4096;
+
+    /** GEMMs with fewer output columns than this take the narrow or the transposed path. */
+    private static final int NARROW_N = 16;
+    /**
+     * Rows of C shorter than this are slow for the vector loop (64 columns run at half the speed
+     * of 512): with many more rows, the transposed product is faster even with its transposes.
+     */
+    private static final int SHORT_N = 128;
+    /** ... but only with enough work per element to pay for the transposes. */
+    private static final int TRANSPOSED_MIN_K = 32;
+
+    private final int threads;
+    private final Workers workers;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    private volatile boolean closed;
+
+    /** @param threads threads that compute kernels (the calling thread is one of them), ≥ 1 */
+    public JavaBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = threads == 1 ? null : new Workers(threads - 1);
+    }
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (workers != null) {
+            workers.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JavaBackend[threads=" + threads + "]";
+    }
+
+    // ------------------------------------------------------------------------------- storage
+
+    @Override
+    public Storage allocate(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative storage size " + size);
+        }
+        return new JavaStorage(new float[size]);
+    }
+
+    @Override
+    public Storage upload(float[] data) {
+        return new JavaStorage(data.clone());
+    }
+
+    @Override
+    public void download(Storage src, float[] dst) {
+        float[] s = arr(src);
+        System.arraycopy(s, 0, dst, 0, s.length);
+    }
+
+    @Override
+    public void copy(Storage src, int srcOffset, Storage dst, int dstOffset, int n) {
+        System.arraycopy(arr(src), srcOffset, arr(dst), dstOffset, n);
+    }
+
+    private static float[] arr(Storage s) {
+        if (s instanceof JavaStorage js) {
+            return js.array();
+        }
+        throw new IllegalArgumentException("storage " + s + " does not belong to the java backend");
+    }
+
+    // ---------------------------------------------------------------------------------- GEMM
+
+    @Override
+    public void gemm(int batch, boolean transA, boolean transB, int m, int n, int k, Storage a, int aBatchStride,
+                     Storage b, int bBatchStride, Storage c, boolean accumulate) {
+        float[] av = arr(a);
+        float[] bv = arr(b);
+        float[] cv = arr(c);
+        if (batch <= 0 || m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                Arrays.fill(cv, 0, batch * m * n, 0f);
+            }
+            return;
+        }
+        Scratch s = scratch.get();
+        boolean narrow = n < NARROW_N;
+        if (narrow ? transA && m >= 2 * NARROW_N : n < SHORT_N && m >= 4 * n && k >= TRANSPOSED_MIN_K) {
+            // The vector loop runs over the n columns of C, and short rows waste most of it. With
+            // m much larger, compute the m-wide Cᵀ = op(B)ᵀ · op(A)ᵀ and transpose: op(B)ᵀ is read
+            // in place (transposed iff B was not) and op(A)ᵀ is packed one row per p.
+            int aBatches = aBatchStride == 0 ? 1 : batch;
+            float[][] packed = s.packed(aBatches * k, m);
+            pack(av, aBatchStride, aBatches, !transA, k, m, packed);
+            float[] ct = s.transposed(batch * m * n);
+            if (accumulate) {
+                parallel(Kernels.transposeItems(batch, n), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * m,
+                        (lo, hi) -> Kernels.transpose(lo, hi, cv, ct, m, n));
+            }
+            runGemm(batch, !transB, n, m, k, bv, bBatchStride, packed, aBatchStride == 0 ? 0 : k, ct, accumulate);
+            parallel(Kernels.transposeItems(batch, m), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * n,
+                    (lo, hi) -> Kernels.transpose(lo, hi, ct, cv, n, m));
+            return;
+        }
+        if (narrow) {
+            parallel(Kernels.gemmNarrowItems(batch, m), COST_SCALAR_FMA * 8 * n * k, (lo, hi) ->
+                    Kernels.gemmNarrow(lo, hi, av, aBatchStride, transA, m, k, bv, bBatchStride, transB, n, cv,
+                            m * n, accumulate));
+            return;
+        }
+        int bBatches = bBatchStride == 0 ? 1 : batch;
+        float[][] packed = s.packed(bBatches * k, n);
+        pack(bv, bBatchStride, bBatches, transB, k, n, packed);
+        runGemm(batch, transA, m, n, k, av, aBatchStride, packed, bBatchStride == 0 ? 0 : k, cv, accumulate);
+    }
+
+    /**
+     * Packs {@code batches} k×len matrices into one array per row: copied rows of a row-major
+     * matrix, or gathered columns of the row-major len×k matrix it is the transpose of.
+     */
+    private void pack(float[] src, int batchStride, int batches, boolean transposed, int k, int len,
+                      float[][] packed) {
+        if (transposed) {
+            parallel(Kernels.packColumnsItems(batches, len), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * k,
+                    (lo, hi) -> Kernels.packColumns(lo, hi, src, batchStride, k, len, packed));
+        } else {
+            parallel(batches * k, COST_VECTOR * len, (lo, hi) -> Kernels.packRows(lo, hi, src, batchStride, k, len,
+                    packed));
+        }
+    }
+
+    /** C[b] (+)= op(A[b]) · B[b] with B already packed into rows; C row-major m×n per batch. */
+    private void runGemm(int batch, boolean transA, int m, int n, int k, float[] a, int aBatchStride,
+                         float[][] bRows, int bBatchRows, float[] c, boolean accumulate) {
+        int items = Kernels.gemmItems(batch, m, n);
+        double perItem = COST_FMA * 4.0 * Math.min(n, Kernels.GEMM_TILE_N) * k + 50;
+        parallel(items, perItem, (lo, hi) -> {
+            Scratch own = scratch.get();
+            own.ensureAccumulators(n);
+            Kernels.gemmRows(lo, hi, a, aBatchStride, transA, m, k, bRows, bBatchRows, n, c, m * n, accumulate,
+                    own.acc0, own.acc1);
+        });
+    }
+
+    // ---------------------------------------------------------------------------- elementwise
+
+    @Override
+    public void unary(UnaryOp op, Storage x, Storage out, int n) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        int code = switch (op) {
+            case NEG -> Kernels.NEG;
+            case EXP -> Kernels.EXP;
+            case LOG -> Kernels.LOG;
+            case SQRT -> Kernels.SQRT;
+            case SQUARE -> Kernels.SQUARE;
+            case RECIPROCAL -> Kernels.RECIPROCAL;
+            case ABS -> Kernels.ABS;
+            case SIGN -> Kernels.SIGN;
+            case RELU -> Kernels.RELU;
+            case STEP -> Kernels.STEP;
+            case SIGMOID -> Kernels.SIGMOID;
+            case TANH -> Kernels.TANH;
+            case SIN -> Kernels.SIN;
+            case COS -> Kernels.COS;
+        };
+        double cost = switch (op) {
+            case EXP, LOG, SIGMOID, TANH, SIN, COS -> COST_TRANSCENDENTAL;
+            default -> COST_VECTOR;
+        };
+        parallel(n, cost, (lo, hi) -> Kernels.unary(lo, hi, code, xv, ov));
+    }
+
+    @Override
+    public void affine(Storage x, float scale, float shift, Storage out, int n) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        parallel(n, COST_VECTOR, (lo, hi) -> Kernels.affine(lo, hi, xv, scale, shift, ov));
+    }
+
+    @Override
+    public void pow(Storage x, float p, Storage out, int n) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        double cost = p == 1f || p == 2f || p == 3f ? COST_VECTOR : COST_TRANSCENDENTAL;
+        parallel(n, cost, (lo, hi) -> Kernels.pow(lo, hi, xv, p, ov));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, int[] aStrides, Storage b, int[] bStrides, Storage out,
+                       int[] outShape) {
+        float[] av = arr(a);
+        float[] bv = arr(b);
+        float[] ov = arr(out);
+        int code = switch (op) {
+            case ADD -> Kernels.ADD;
+            case SUB -> Kernels.SUB;
+            case MUL -> Kernels.MUL;
+            case DIV -> Kernels.DIV;
+        };
+        // Merge dimensions both operands step through contiguously, so broadcasting [B, N] with
+        // [1, N] runs as rows of N and same-shape operands as one flat loop.
+        int[] shape = new int[MAX_RANK];
+        int[] as = new int[MAX_RANK];
+        int[] bs = new int[MAX_RANK];
+        int total = mergeBroadcastDims(outShape, aStrides, bStrides, shape, as, bs);
+        if (total == 0) {
+            return;
+        }
+        int[] contiguous = contiguousStrides(shape);
+        boolean aFull = Arrays.equals(as, contiguous);
+        boolean bFull = Arrays.equals(bs, contiguous);
+        double cost = (aFull && bFull) || (aFull && bs[3] == 0) || (bFull && as[3] == 0) ? COST_VECTOR : COST_SCALAR;
+        parallel(total, cost, (lo, hi) -> Kernels.binary(lo, hi, code, av, as, aFull, bv, bs, bFull, ov, shape));
+    }
+
+    /**
+     * Drops size-1 dimensions and merges neighbours that both operands traverse as one run;
+     * writes the result right-aligned (padded with size-1, stride-0 dimensions) and returns the
+     * element count.
+     */
+    static int mergeBroadcastDims(int[] shape, int[] aStrides, int[] bStrides, int[] outShape, int[] outA,
+                                  int[] outB) {
+        int[] sz = new int[MAX_RANK];
+        int[] sa = new int[MAX_RANK];
+        int[] sb = new int[MAX_RANK];
+        int q = 0;
+        int total = 1;
+        for (int d = 0; d < MAX_RANK; d++) {
+            total *= shape[d];
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (q > 0 && sa[q - 1] == aStrides[d] * shape[d] && sb[q - 1] == bStrides[d] * shape[d]) {
+                sz[q - 1] *= shape[d];
+                sa[q - 1] = aStrides[d];
+                sb[q - 1] = bStrides[d];
+            } else {
+                sz[q] = shape[d];
+                sa[q] = aStrides[d];
+                sb[q] = bStrides[d];
+                q++;
+            }
+        }
+        Arrays.fill(outShape, 1);
+        Arrays.fill(outA, 0);
+        Arrays.fill(outB, 0);
+        for (int i = 0; i < q; i++) {
+            int d = MAX_RANK - q + i;
+            outShape[d] = sz[i];
+            outA[d] = sa[i];
+            outB[d] = sb[i];
+        }
+        if (total > 0) {
+            // Strides of padded size-1 dimensions never matter; make "full" comparable.
+            int[] contiguous = contiguousStrides(outShape);
+            for (int d = 0; d < MAX_RANK - q; d++) {
+                outA[d] = contiguous[d];
+                outB[d] = contiguous[d];
+            }
+        }
+        return total;
+    }
+
+    private static int[] contiguousStrides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= shape[d];
+        }
+        return s;
+    }
+
+    // ----------------------------------------------------------------------------- reductions
+
+    @Override
+    public void reduceSum(Storage x, int[] inShape, Storage out, int[] outShape) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        // Canonical form: drop size-1 dimensions, merge neighbours of the same kind (kept or
+        // summed). What remains alternates kept/summed, at most four groups.
+        int[] size = new int[MAX_RANK];
+        boolean[] kept = new boolean[MAX_RANK];
+        int q = 0;
+        int total = 1;
+        for (int d = 0; d < MAX_RANK; d++) {
+            total *= inShape[d];
+            if (inShape[d] == 1) {
+                continue;
+            }
+            boolean keep = outShape[d] == inShape[d];
+            if (q > 0 && kept[q - 1] == keep) {
+                size[q - 1] *= inShape[d];
+            } else {
+                size[q] = inShape[d];
+                kept[q] = keep;
+                q++;
+            }
+        }
+        if (total == 0) {
+            Arrays.fill(ov, 0, sizeOf(outShape), 0f);
+            return;
+        }
+        reduceCanonical(xv, Arrays.copyOf(size, q), Arrays.copyOf(kept, q), ov);
+    }
+
+    private void reduceCanonical(float[] x, int[] size, boolean[] kept, float[] out) {
+        int q = size.length;
+        if (q == 0 || (q == 1 && kept[0])) {
+            int n = q == 0 ? 1 : size[0];
+            System.arraycopy(x, 0, out, 0, n);
+            return;
+        }
+        if (!kept[q - 1]) {
+            int inner = size[q - 1];
+            int rows = 1;
+            for (int i = 0; i < q - 1; i++) {
+                rows *= size[i];
+            }
+            if (q <= 2) {
+                sumRows(x, rows, inner, out);           // [R] or [K, R]
+                return;
+            }
+            // [R, K, R] or [K, R, K, R]: sum the inner run first, then what is left.
+            float[] partial = new float[rows];
+            sumRows(x, rows, inner, partial);
+            reduceCanonical(partial, Arrays.copyOf(size, q - 1), Arrays.copyOf(kept, q - 1), out);
+            return;
+        }
+        if (q == 2) {
+            sumColumns(x, size[0], size[1], out);        // [R, K]
+            return;
+        }
+        // [K, R, K] or [R, K, R, K]: right-align into four dimensions with the last kept.
+        int[] s = {1, 1, 1, 1};
+        boolean[] keep = {true, true, true, true};
+        for (int i = 0; i < q; i++) {
+            s[MAX_RANK - q + i] = size[i];
+            keep[MAX_RANK - q + i] = kept[i];
+        }
+        int rows = 1;
+        for (int d = 0; d < 3; d++) {
+            if (keep[d]) {
+                rows *= s[d];
+            }
+        }
+        int perRow = s[0] * s[1] * s[2] / rows * s[3];
+        parallel(rows, COST_SCALAR * perRow, (lo, hi) ->
+                Kernels.sumKeptInner(lo, hi, x, s[0], s[1], s[2], s[3], keep[0], keep[1], keep[2], out));
+    }
+
+    /** Sums of each of {@code rows} contiguous rows; long rows in fixed blocks of {@link #SUM_BLOCK}. */
+    private void sumRows(float[] x, int rows, int rowLen, float[] out) {
+        int blocks = (rowLen + SUM_BLOCK - 1) / SUM_BLOCK;
+        int blockLen = Math.min(rowLen, SUM_BLOCK);
+        if (blocks == 1) {
+            parallel(rows, COST_SCALAR * rowLen, (lo, hi) -> Kernels.sumSegments(lo, hi, x, rowLen, 1, rowLen, out));
+            return;
+        }
+        float[] partials = new float[rows * blocks];
+        parallel(rows * blocks, COST_SCALAR * blockLen, (lo, hi) ->
+                Kernels.sumSegments(lo, hi, x, rowLen, blocks, blockLen, partials));
+        parallel(rows, COST_SCALAR * blocks, (lo, hi) -> Kernels.combineSegments(lo, hi, partials, blocks, out));
+    }
+
+    /** Column sums of a row-major rows × cols matrix; many rows in fixed blocks of rows. */
+    private void sumColumns(float[] x, int rows, int cols, float[] out) {
+        int blockRows = Math.max(1, COLUMN_SUM_BLOCK / cols);
+        int blocks = (rows + blockRows - 1) / blockRows;
+        int tiles = (cols + COLUMN_SUM_TILE - 1) / COLUMN_SUM_TILE;
+        double perItem = COST_SCALAR * Math.min(rows, blockRows) * Math.min(cols, COLUMN_SUM_TILE);
+        if (blocks == 1) {
+            parallel(tiles, perItem, (lo, hi) ->
+                    Kernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, out));
+            return;
+        }
+        float[] partials = new float[blocks * cols];
+        parallel(blocks * tiles, perItem, (lo, hi) ->
+                Kernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, partials));
+        parallel(cols, COST_SCALAR * blocks, (lo, hi) ->
+                Kernels.combineColumnBlocks(lo, hi, partials, blocks, cols, out));
+    }
+
+    private static int sizeOf(int[] shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------------- data movement
+
+    @Override
+    public void copyColumns(Storage src, int srcCols, int srcStart, Storage dst, int dstCols, int dstStart,
+                            int rows, int width) {
+        float[] sv = arr(src);
+        float[] dv = arr(dst);
+        parallel(rows, COST_VECTOR * width + 10, (lo, hi) ->
+                Kernels.copyColumns(lo, hi, sv, srcCols, srcStart, dv, dstCols, dstStart, width));
+    }
+
+    @Override
+    public void gatherRows(Storage src, int cols, int[] indices, Storage dst) {
+        float[] sv = arr(src);
+        float[] dv = arr(dst);
+        parallel(indices.length, COST_VECTOR * cols + 10,
+                (lo, hi) -> Kernels.gatherRows(lo, hi, sv, cols, indices, dv));
+    }
+
+    // -------------------------------------------------------------------------------- random
+
+    @Override
+    public void fillNormal(Storage out, int rows, int cols, long[] rowKeys, long counter) {
+        float[] ov = arr(out);
+        if (rows <= 0 || cols <= 0) {
+            return;
+        }
+        parallel(rows * cols, COST_RANDOM, (lo, hi) -> Kernels.fillNormal(lo, hi, ov, cols, rowKeys, counter));
+    }
+
+    @Override
+    public void fillUniform(Storage out, int rows, int cols, long[] rowKeys, long counter) {
+        float[] ov = arr(out);
+        if (rows <= 0 || cols <= 0) {
+            return;
+        }
+        parallel(rows * cols, COST_RANDOM / 2, (lo, hi) -> Kernels.fillUniform(lo, hi, ov, cols, rowKeys, counter));
+    }
+
+    // ---------------------------------------------------------------------------- optimisers
+
+    @Override
+    public void adamStep(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1,
+                         float beta2, float eps, float weightDecay, float biasCorrection1, float biasCorrection2) {
+        float[] pv = arr(param);
+        float[] gv = arr(grad);
+        float[] mv = arr(m);
+        float[] vv = arr(v);
+        parallel(n, 4 * COST_VECTOR, (lo, hi) -> Kernels.adamStep(lo, hi, pv, gv, mv, vv, lr, beta1, beta2, eps,
+                weightDecay, biasCorrection1, biasCorrection2));
+    }
+
+    @Override
+    public void emaUpdate(Storage ema, Storage param, int n, float decay) {
+        float[] ev = arr(ema);
+        float[] pv = arr(param);
+        parallel(n, COST_VECTOR, (lo, hi) -> Kernels.emaUpdate(lo, hi, ev, pv, decay));
+    }
+
+    // ------------------------------------------------------------------------------ scheduling
+
+    /** The body of one parallel loop: processes items [lo, hi). */
+    @FunctionalInterface
+    interface RangeTask {
+        void run(int lo, int hi);
+    }
+
+    /**
+     * Items per chunk for a loop of {@code items} items costing {@code costPerItem} each: a
+     * function of the problem size alone, so the decomposition is the same for every thread count.
+     */
+    static int chunkSize(int items, double costPerItem) {
+        double total = items * costPerItem;
+        if (total <= INLINE_WORK) {
+            return items;
+        }
+        int byWork = (int) Math.min(items, Math.ceil(MIN_CHUNK_WORK / Math.max(costPerItem, 1e-9)));
+        int byCount = (items + MAX_CHUNKS - 1) / MAX_CHUNKS;
+        return Math.max(1, Math.max(byWork, byCount));
+    }
+
+    /** Runs {@code task} over [0, items) in size-determined chunks, on this thread and the pool. */
+    void parallel(int items, double costPerItem, RangeTask task) {
+        if (items <= 0) {
+            return;
+        }
+        if (closed) {
+            throw new IllegalStateException("the java backend has been closed");
+        }
+        int chunk = chunkSize(items, costPerItem);
+        int chunks = (items + chunk - 1) / chunk;
+        if (chunks == 1) {
+            task.run(0, items);
+            return;
+        }
+        if (workers == null) {
+            for (int lo = 0; lo < items; lo += chunk) {
+                task.run(lo, Math.min(items, lo + chunk));
+            }
+            return;
+        }
+        Job job = new Job(task, items, chunk, chunks);
+        workers.submit(job);
+        job.work();
+        workers.retire(job);
+        job.awaitAll();
+    }
+
+    /**
+     * One parallel loop in flight. Threads claim chunks from a counter; the caller waits for all
+     * chunks to be <em>done</em>, not for helpers to start, so a helper that wakes late finds
+     * nothing to do and the caller never waits on a thread wake-up for work it could do itself.
+     */
+    private static final class Job {
+        private final RangeTask task;
+        private final int items;
+        private final int chunk;
+        private final int chunks;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private final Thread waiter = Thread.currentThread();
+        private volatile Throwable failure;
+
+        Job(RangeTask task, int items, int chunk, int chunks) {
+            this.task = task;
+            this.items = items;
+            this.chunk = chunk;
+            this.chunks = chunks;
+        }
+
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int lo = c * chunk;
+                try {
+                    if (failure == null) {
+                        task.run(lo, Math.min(items, lo + chunk));
+                    }
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    if (done.incrementAndGet() == chunks && Thread.currentThread() != waiter) {
+                        LockSupport.unpark(waiter);
+                    }
+                }
+            }
+        }
+
+        void awaitAll() {
+            int spins = 0;
+            while (done.get() < chunks) {
+                // The last chunks are in progress on other threads: spin briefly, then park.
+                if (spins < 20_000) {
+                    spins++;
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 50_000);
+                }
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            if (t != null) {
+                throw new IllegalStateException("kernel failed", t);
+            }
+        }
+    }
+
+    /**
+     * The helper threads. Between kernels they spin for a short while before parking: the
+     * kernels of one training step follow each other within microseconds, and a parked thread
+     * takes longer than that to wake (OpenMP runtimes wait the same way).
+     */
+    private static final class Workers {
+        private static final long SPIN_NANOS = 50_000;
+
+        private final Thread[] threads;
+        private final ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger sleeping = new AtomicInteger();
+        private volatile boolean closed;
+
+        Workers(int count) {
+            String id = Integer.toHexString(System.identityHashCode(this));
+            threads = new Thread[count];
+            for (int i = 0; i < count; i++) {
+                threads[i] = Thread.ofPlatform().daemon().name("d4j-java-backend-" + id + "-" + (i + 1))
+                        .unstarted(this::loop);
+                threads[i].start();
+            }
+        }
+
+        void submit(Job job) {
+            queue.add(job);
+            // Sequentially consistent with the worker's increment-then-recheck: no lost wake-up.
+            if (sleeping.get() > 0) {
+                for (Thread t : threads) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
+
+        /** The caller has claimed its last chunk: nobody needs to find this job any more. */
+        void retire(Job job) {
+            queue.remove(job);
+        }
+
+        void close() {
+            closed = true;
+            for (Thread t : threads) {
+                LockSupport.unpark(t);
+            }
+        }
+
+        private void loop() {
+            long idleSince = System.nanoTime();
+            while (!closed) {
+                Job job = queue.peek();
+                if (job != null) {
+                    job.work();
+                    queue.remove(job);
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    sleeping.incrementAndGet();
+                    if (queue.isEmpty() && !closed) {
+                        LockSupport.park(this);
+                    }
+                    sleeping.decrementAndGet();
+                    idleSince = System.nanoTime();
+                }
+            }
+        }
+    }
+
+    /** Per-thread buffers, reused across calls and grown on demand. */
+    private static final class Scratch {
+        /**
+         * Packed rows by power-of-two row length: rows sized for one shape stay dense for it.
+         * (One pool sized for the longest rows ever seen put 64-float rows 2 KiB apart, and the
+         * cache-set conflicts made a 64×64×512 GEMM 40 % slower.)
+         */
+        final float[][][] packedByLength = new float[32][][];
+        float[] transposed = new float[0];
+        float[] acc0 = new float[0];
+        float[] acc1 = new float[0];
+
+        float[][] packed(int rows, int len) {
+            int bucket = 32 - Integer.numberOfLeadingZeros(Math.max(len, 16) - 1);
+            float[][] p = packedByLength[bucket];
+            if (p == null || p.length < rows) {
+                float[][] grown = new float[rows][];
+                int kept = p == null ? 0 : p.length;
+                if (kept > 0) {
+                    System.arraycopy(p, 0, grown, 0, kept);
+                }
+                for (int i = kept; i < rows; i++) {
+                    grown[i] = new float[1 << bucket];
+                }
+                packedByLength[bucket] = grown;
+                p = grown;
+            }
+            return p;
+        }
+
+        float[] transposed(int size) {
+            if (transposed.length < size) {
+                transposed = new float[size];
+            }
+            return transposed;
+        }
+
+        void ensureAccumulators(int n) {
+            if (acc0.length < n) {
+                acc0 = new float[n];
+                acc1 = new float[n];
+            }
+        }
+    }
+}

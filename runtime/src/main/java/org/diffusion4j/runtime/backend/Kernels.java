@@ -1,0 +1,936 @@
+package org.diffusion4j.runtime.backend;
+
+import java.util.Arrays;
+import org.diffusion4j.api.tensor.Rng;
+
+/**
+ * The compute kernels of {@link JavaBackend}: static methods over flat arrays.
+ *
+ * <p>Every kernel processes the index range {@code [lo, hi)} of its one parallel outer loop, and
+ * the result for an index never depends on how that loop was split: each output element is
+ * computed by exactly one index with a fixed order of operations. So the backend may cut the loop
+ * anywhere (it cuts by problem size only) and results are bit-identical for any thread count.
+ * Inside the loops there is no allocation, no exception and no virtual call: the shape a GPU
+ * compiler such as TornadoVM accepts and the shape C2 auto-vectorises.
+ *
+ * <p>A note on vectorisation, which shaped several kernels: the C2 compiler of JDK 25 only
+ * vectorises a loop when every array in it is indexed by the <em>same</em> expression
+ * ({@code y[j] = f(x[j])}, also {@code y[o + j] = f(x[o + j])}); {@code y[o1 + j] = f(x[o2 + j])}
+ * with two different run-time offsets stays scalar, since the arrays might alias. Flat row-major
+ * GEMM reads B and writes C at different row offsets, so {@link #gemmRows} works on B packed as one
+ * array per row and accumulates each row of C in a scratch array of its own, all indexed by the
+ * column j (measured: ≈ 5 GFLOP/s scalar versus 30–55 GFLOP/s packed on this machine). Where an
+ * offset mismatch cannot be avoided (broadcast rows, column sums), loops index the output and one
+ * operand alike and use unit strides, which keeps them cheap scalar code.
+ */
+final class Kernels {
+
+    // Unary op codes (ints rather than the api enum, so a GPU kernel can take them).
+    static final int NEG = 0;
+    static final int EXP = 1;
+    static final int LOG = 2;
+    static final int SQRT = 3;
+    static final int SQUARE = 4;
+    static final int RECIPROCAL = 5;
+    static final int ABS = 6;
+    static final int SIGN = 7;
+    static final int RELU = 8;
+    static final int STEP = 9;
+    static final int SIGMOID = 10;
+    static final int TANH = 11;
+    static final int SIN = 12;
+    static final int COS = 13;
+
+    // Binary op codes.
+    static final int ADD = 0;
+    static final int SUB = 1;
+    static final int MUL = 2;
+    static final int DIV = 3;
+
+    /** Columns of C computed per GEMM work item (bounds the B block kept in cache). */
+    static final int GEMM_TILE_N = 512;
+    /** Rows of op(B) per pass over a tile: a 256 × 512 float block of B is 512 KiB, L2-sized. */
+    static final int GEMM_K_BLOCK = 256;
+
+    private Kernels() {
+    }
+
+    // ------------------------------------------------------------------------------------ GEMM
+
+    /** Side of the square blocks in which transposing kernels walk their matrices (cache reuse). */
+    static final int TRANSPOSE_BLOCK = 16;
+
+    /**
+     * Packs row-major {@code rows × cols} matrices into one array per row: item
+     * {@code b·rows + r} copies row r of the matrix at {@code b·batchStride} into
+     * {@code dst[b·rows + r]}.
+     */
+    static void packRows(int lo, int hi, float[] src, int batchStride, int rows, int cols, float[][] dst) {
+        for (int item = lo; item < hi; item++) {
+            int batch = item / rows;
+            int r = item - batch * rows;
+            System.arraycopy(src, batch * batchStride + r * cols, dst[item], 0, cols);
+        }
+    }
+
+    /** Number of work items of {@link #packColumns}: (batch, block of destination columns). */
+    static int packColumnsItems(int batch, int cols) {
+        return batch * ((cols + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK);
+    }
+
+    /**
+     * Packs the transposes of row-major {@code cols × rows} matrices into one array per row:
+     * {@code dst[b·rows + r][j] = src[b·batchStride + j·rows + r]}. Item (b, t) fills columns
+     * {@code 16t … 16t+15} of every destination row, so the sixteen source rows it reads stay in
+     * cache.
+     */
+    static void packColumns(int lo, int hi, float[] src, int batchStride, int rows, int cols, float[][] dst) {
+        int blocks = (cols + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK;
+        for (int item = lo; item < hi; item++) {
+            int batch = item / blocks;
+            int j0 = (item - batch * blocks) * TRANSPOSE_BLOCK;
+            int j1 = Math.min(cols, j0 + TRANSPOSE_BLOCK);
+            int base = batch * batchStride;
+            int dRow = batch * rows;
+            for (int r = 0; r < rows; r++) {
+                float[] d = dst[dRow + r];
+                for (int j = j0; j < j1; j++) {
+                    d[j] = src[base + j * rows + r];
+                }
+            }
+        }
+    }
+
+    /** Number of work items of {@link #gemmRows}: (batch, column tile, group of four rows). */
+    static int gemmItems(int batch, int m, int n) {
+        return batch * ((n + GEMM_TILE_N - 1) / GEMM_TILE_N) * ((m + 3) >> 2);
+    }
+
+    /**
+     * {@code C[b] (+)= op(A[b]) · B[b]} for work items {@code [lo, hi)} (see {@link #gemmItems});
+     * item {@code (b·tiles + t)·quads + q} computes rows 4q … 4q+3 of C[b] over column tile t
+     * (fewer in the last group).
+     *
+     * <p>op(A) is m×k, read in place: element (i, p) is {@code a[b·aBatchStride + p·m + i]} when
+     * {@code transA}, else {@code a[b·aBatchStride + i·k + p]}. B is k×n, packed by
+     * {@link #packRows}: row p of B[b] is {@code bRows[b·bBatchRows + p]} ({@code bBatchRows = 0}
+     * shares one B). C[b] is row-major m×n at {@code b·cBatchStride}.
+     *
+     * <p>Register blocking for the auto-vectoriser: two rows of C (scratch {@code acc0},
+     * {@code acc1}, length ≥ n) are updated with four rows of B per pass over the columns: six
+     * loads and two stores per eight vector FMAs. Every element of C is the chain
+     * {@code c = fma(a[i,p], b[p,j], c)} for p = 0, 1, …, k−1 whatever the blocking, so results do
+     * not depend on how the items are split.
+     */
+    static void gemmRows(int lo, int hi, float[] a, int aBatchStride, boolean transA, int m, int k,
+                         float[][] bRows, int bBatchRows, int n, float[] c, int cBatchStride, boolean accumulate,
+                         float[] acc0, float[] acc1) {
+        int quads = (m + 3) >> 2;
+        int tiles = (n + GEMM_TILE_N - 1) / GEMM_TILE_N;
+        int ai = transA ? 1 : k;   // stride of op(A) between rows
+        int ap = transA ? m : 1;   // stride of op(A) between columns
+        int item = lo;
+        while (item < hi) {
+            int group = item / quads;
+            int firstQuad = item - group * quads;
+            int endQuad = Math.min(quads, firstQuad + (hi - item));
+            int batch = group / tiles;
+            int j0 = (group - batch * tiles) * GEMM_TILE_N;
+            int j1 = Math.min(n, j0 + GEMM_TILE_N);
+            int len = j1 - j0;
+            int aBase = batch * aBatchStride;
+            int cBase = batch * cBatchStride;
+            int bBase = batch * bBatchRows;
+            // k blocks outside the rows: one block of B serves all rows of this item range.
+            for (int p0 = 0; p0 < k; p0 += GEMM_K_BLOCK) {
+                int p1 = Math.min(k, p0 + GEMM_K_BLOCK);
+                boolean fresh = p0 == 0 && !accumulate;
+                for (int quad = firstQuad; quad < endQuad; quad++) {
+                    int i = quad << 2;
+                    int rows = Math.min(4, m - i);
+                    int cRow = cBase + i * n + j0;
+                    int aRow = aBase + i * ai;
+                    // Two rows per pass: a 4-row body would exceed C2's default loop-unroll
+                    // budget (LoopUnrollLimit = 60 nodes) and then is not vectorised at all.
+                    if (rows >= 2) {
+                        loadRow(c, cRow, acc0, j0, len, fresh);
+                        loadRow(c, cRow + n, acc1, j0, len, fresh);
+                        twoRows(a, aRow, aRow + ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
+                        System.arraycopy(acc0, j0, c, cRow, len);
+                        System.arraycopy(acc1, j0, c, cRow + n, len);
+                    }
+                    if (rows == 4) {
+                        loadRow(c, cRow + 2 * n, acc0, j0, len, fresh);
+                        loadRow(c, cRow + 3 * n, acc1, j0, len, fresh);
+                        twoRows(a, aRow + 2 * ai, aRow + 3 * ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
+                        System.arraycopy(acc0, j0, c, cRow + 2 * n, len);
+                        System.arraycopy(acc1, j0, c, cRow + 3 * n, len);
+                    } else if (rows != 2) {
+                        int r = rows - 1;
+                        loadRow(c, cRow + r * n, acc0, j0, len, fresh);
+                        oneRow(a, aRow + r * ai, ap, bRows, bBase, p0, p1, acc0, j0, j1);
+                        System.arraycopy(acc0, j0, c, cRow + r * n, len);
+                    }
+                }
+            }
+            item += endQuad - firstQuad;
+        }
+    }
+
+    private static void loadRow(float[] c, int cAt, float[] acc, int j0, int len, boolean fresh) {
+        if (fresh) {
+            Arrays.fill(acc, j0, j0 + len, 0f);
+        } else {
+            System.arraycopy(c, cAt, acc, j0, len);
+        }
+    }
+
+    private static void twoRows(float[] a, int x, int y, int ap, float[][] bRows, int bBase, int p0, int p1,
+                                float[] acc0, float[] acc1, int j0, int j1) {
+        int p = p0;
+        for (; p + 3 < p1; p += 4) {
+            int xp = x + p * ap;
+            int yp = y + p * ap;
+            float a0 = a[xp];
+            float a1 = a[xp + ap];
+            float a2 = a[xp + 2 * ap];
+            float a3 = a[xp + 3 * ap];
+            float e0 = a[yp];
+            float e1 = a[yp + ap];
+            float e2 = a[yp + 2 * ap];
+            float e3 = a[yp + 3 * ap];
+            float[] b0 = bRows[bBase + p];
+            float[] b1 = bRows[bBase + p + 1];
+            float[] b2 = bRows[bBase + p + 2];
+            float[] b3 = bRows[bBase + p + 3];
+            for (int j = j0; j < j1; j++) {
+                float v0 = b0[j];
+                float v1 = b1[j];
+                float v2 = b2[j];
+                float v3 = b3[j];
+                acc0[j] = Math.fma(a3, v3, Math.fma(a2, v2, Math.fma(a1, v1, Math.fma(a0, v0, acc0[j]))));
+                acc1[j] = Math.fma(e3, v3, Math.fma(e2, v2, Math.fma(e1, v1, Math.fma(e0, v0, acc1[j]))));
+            }
+        }
+        for (; p < p1; p++) {
+            float a0 = a[x + p * ap];
+            float e0 = a[y + p * ap];
+            float[] b0 = bRows[bBase + p];
+            for (int j = j0; j < j1; j++) {
+                float v0 = b0[j];
+                acc0[j] = Math.fma(a0, v0, acc0[j]);
+                acc1[j] = Math.fma(e0, v0, acc1[j]);
+            }
+        }
+    }
+
+    private static void oneRow(float[] a, int x, int ap, float[][] bRows, int bBase, int p0, int p1,
+                               float[] acc0, int j0, int j1) {
+        int p = p0;
+        for (; p + 3 < p1; p += 4) {
+            int xp = x + p * ap;
+            float a0 = a[xp];
+            float a1 = a[xp + ap];
+            float a2 = a[xp + 2 * ap];
+            float a3 = a[xp + 3 * ap];
+            float[] b0 = bRows[bBase + p];
+            float[] b1 = bRows[bBase + p + 1];
+            float[] b2 = bRows[bBase + p + 2];
+            float[] b3 = bRows[bBase + p + 3];
+            for (int j = j0; j < j1; j++) {
+                acc0[j] = Math.fma(a3, b3[j], Math.fma(a2, b2[j], Math.fma(a1, b1[j], Math.fma(a0, b0[j], acc0[j]))));
+            }
+        }
+        for (; p < p1; p++) {
+            float a0 = a[x + p * ap];
+            float[] b0 = bRows[bBase + p];
+            for (int j = j0; j < j1; j++) {
+                acc0[j] = Math.fma(a0, b0[j], acc0[j]);
+            }
+        }
+    }
+
+    /** Number of work items of {@link #gemmNarrow}: (batch, group of eight rows). */
+    static int gemmNarrowItems(int batch, int m) {
+        return batch * ((m + 7) >> 3);
+    }
+
+    /**
+     * {@code C[b] (+)= op(A[b]) · op(B[b])} for outputs with few columns, where a vector loop
+     * over the columns would never start. Item {@code b·octets + q} computes rows 8q … 8q+7:
+     * for each column, eight independent scalar FMA chains over p (one per row) keep the FMA
+     * units busy despite the four-cycle latency. Both operands are read in place; each element is
+     * the same chain {@code c = fma(a[i,p], b[p,j], c)}, p = 0 … k−1, as in {@link #gemmRows}.
+     */
+    static void gemmNarrow(int lo, int hi, float[] a, int aBatchStride, boolean transA, int m, int k,
+                           float[] b, int bBatchStride, boolean transB, int n, float[] c, int cBatchStride,
+                           boolean accumulate) {
+        int octets = (m + 7) >> 3;
+        int ai = transA ? 1 : k;
+        int ap = transA ? m : 1;
+        int bp = transB ? 1 : n;   // stride of op(B) between rows
+        int bj = transB ? k : 1;   // stride of op(B) between columns
+        for (int item = lo; item < hi; item++) {
+            int batch = item / octets;
+            int i0 = (item - batch * octets) << 3;
+            int rows = Math.min(8, m - i0);
+            int aBase = batch * aBatchStride + i0 * ai;
+            int bBase = batch * bBatchStride;
+            int cBase = batch * cBatchStride + i0 * n;
+            for (int j = 0; j < n; j++) {
+                int bCol = bBase + j * bj;
+                if (rows == 8) {
+                    float s0 = accumulate ? c[cBase + j] : 0f;
+                    float s1 = accumulate ? c[cBase + n + j] : 0f;
+                    float s2 = accumulate ? c[cBase + 2 * n + j] : 0f;
+                    float s3 = accumulate ? c[cBase + 3 * n + j] : 0f;
+                    float s4 = accumulate ? c[cBase + 4 * n + j] : 0f;
+                    float s5 = accumulate ? c[cBase + 5 * n + j] : 0f;
+                    float s6 = accumulate ? c[cBase + 6 * n + j] : 0f;
+                    float s7 = accumulate ? c[cBase + 7 * n + j] : 0f;
+                    for (int p = 0; p < k; p++) {
+                        float v = b[bCol + p * bp];
+                        int x = aBase + p * ap;
+                        s0 = Math.fma(a[x], v, s0);
+                        s1 = Math.fma(a[x + ai], v, s1);
+                        s2 = Math.fma(a[x + 2 * ai], v, s2);
+                        s3 = Math.fma(a[x + 3 * ai], v, s3);
+                        s4 = Math.fma(a[x + 4 * ai], v, s4);
+                        s5 = Math.fma(a[x + 5 * ai], v, s5);
+                        s6 = Math.fma(a[x + 6 * ai], v, s6);
+                        s7 = Math.fma(a[x + 7 * ai], v, s7);
+                    }
+                    c[cBase + j] = s0;
+                    c[cBase + n + j] = s1;
+                    c[cBase + 2 * n + j] = s2;
+                    c[cBase + 3 * n + j] = s3;
+                    c[cBase + 4 * n + j] = s4;
+                    c[cBase + 5 * n + j] = s5;
+                    c[cBase + 6 * n + j] = s6;
+                    c[cBase + 7 * n + j] = s7;
+                } else {
+                    for (int r = 0; r < rows; r++) {
+                        float s = accumulate ? c[cBase + r * n + j] : 0f;
+                        int x = aBase + r * ai;
+                        for (int p = 0; p < k; p++) {
+                            s = Math.fma(a[x + p * ap], b[bCol + p * bp], s);
+                        }
+                        c[cBase + r * n + j] = s;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Number of work items of {@link #transpose}: (batch, block of destination rows). */
+    static int transposeItems(int batch, int cols) {
+        return batch * ((cols + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK);
+    }
+
+    /**
+     * Transposes row-major {@code rows × cols} matrices of {@code src} (one per batch, packed)
+     * into {@code cols × rows} matrices of {@code dst}. Item (b, t) writes destination rows
+     * {@code 16t … 16t+15} of batch b, walking 16 × 16 blocks so reads and writes stay in cache.
+     */
+    static void transpose(int lo, int hi, float[] src, float[] dst, int rows, int cols) {
+        int blocks = (cols + TRANSPOSE_BLOCK - 1) / TRANSPOSE_BLOCK;
+        for (int item = lo; item < hi; item++) {
+            int batch = item / blocks;
+            int j0 = (item - batch * blocks) * TRANSPOSE_BLOCK;
+            int j1 = Math.min(cols, j0 + TRANSPOSE_BLOCK);
+            int base = batch * rows * cols;
+            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_BLOCK) {
+                int i1 = Math.min(rows, i0 + TRANSPOSE_BLOCK);
+                for (int j = j0; j < j1; j++) {
+                    int d = base + j * rows;
+                    for (int i = i0; i < i1; i++) {
+                        dst[d + i] = src[base + i * cols + j];
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ elementwise
+
+    /** {@code out[i] = op(x[i])}; the switch is outside the loops, one loop per op. */
+    static void unary(int lo, int hi, int op, float[] x, float[] out) {
+        switch (op) {
+            case NEG -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = -x[i];
+                }
+            }
+            case EXP -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.exp(x[i]);
+                }
+            }
+            case LOG -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.log(x[i]);
+                }
+            }
+            case SQRT -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.sqrt(x[i]);
+                }
+            }
+            case SQUARE -> {
+                for (int i = lo; i < hi; i++) {
+                    float v = x[i];
+                    out[i] = v * v;
+                }
+            }
+            case RECIPROCAL -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = 1f / x[i];
+                }
+            }
+            case ABS -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = Math.abs(x[i]);
+                }
+            }
+            case SIGN -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = Math.signum(x[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = Math.max(x[i], 0f);
+                }
+            }
+            case STEP -> {
+                for (int i = lo; i < hi; i++) {
+                    // Branch-free, so it vectorises (a data-dependent branch costs 6× here); NaN stays NaN.
+                    out[i] = Math.signum(Math.max(x[i], 0f));
+                }
+            }
+            case SIGMOID -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                }
+            }
+            case TANH -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.tanh(x[i]);
+                }
+            }
+            case SIN -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.sin(x[i]);
+                }
+            }
+            case COS -> {
+                for (int i = lo; i < hi; i++) {
+                    out[i] = (float) Math.cos(x[i]);
+                }
+            }
+            default -> {
+                // op codes are mapped from the api enum by the backend; nothing else reaches here
+            }
+        }
+    }
+
+    /** {@code out[i] = scale·x[i] + shift}. */
+    static void affine(int lo, int hi, float[] x, float scale, float shift, float[] out) {
+        for (int i = lo; i < hi; i++) {
+            out[i] = scale * x[i] + shift;
+        }
+    }
+
+    /**
+     * {@code out[i] = x[i]^p}: {@code Math.pow} in double, with the exponents the framework uses
+     * most (1, 2, 3) as multiplications; x² in double and rounded once equals the float product.
+     */
+    static void pow(int lo, int hi, float[] x, float p, float[] out) {
+        if (p == 1f) {
+            System.arraycopy(x, lo, out, lo, hi - lo);
+        } else if (p == 2f) {
+            for (int i = lo; i < hi; i++) {
+                float v = x[i];
+                out[i] = v * v;
+            }
+        } else if (p == 3f) {
+            for (int i = lo; i < hi; i++) {
+                double v = x[i];
+                out[i] = (float) (v * v * v);
+            }
+        } else {
+            double pd = p;
+            for (int i = lo; i < hi; i++) {
+                out[i] = (float) Math.pow(x[i], pd);
+            }
+        }
+    }
+
+    /**
+     * {@code out = a op b} with broadcasting, for the flat output range [lo, hi). Shapes and
+     * strides have four entries; output is row-major contiguous. {@code aFull} says a's strides
+     * are the output's own (then a's offset equals the output index, and a loop that indexes both
+     * by the same variable vectorises); likewise {@code bFull}.
+     */
+    static void binary(int lo, int hi, int op, float[] a, int[] as, boolean aFull, float[] b, int[] bs,
+                       boolean bFull, float[] out, int[] shape) {
+        int d1 = shape[1];
+        int d2 = shape[2];
+        int d3 = shape[3];
+        if (aFull && bFull) {
+            binaryRow(op, a, lo, 1, true, b, lo, 1, true, out, lo, hi - lo);
+            return;
+        }
+        int idx = lo;
+        while (idx < hi) {
+            int r = idx / d3;
+            int i3 = idx - r * d3;
+            int i2 = r % d2;
+            r /= d2;
+            int i1 = r % d1;
+            int i0 = r / d1;
+            int len = Math.min(d3 - i3, hi - idx);
+            int ao = i0 * as[0] + i1 * as[1] + i2 * as[2] + i3 * as[3];
+            int bo = i0 * bs[0] + i1 * bs[1] + i2 * bs[2] + i3 * bs[3];
+            binaryRow(op, a, ao, as[3], aFull, b, bo, bs[3], bFull, out, idx, len);
+            idx += len;
+        }
+    }
+
+    /**
+     * One output run of {@code len} elements from {@code o}; operands advance by sa and sb. The
+     * op is chosen once per run; each op has loops specialised for the stride patterns Tensor
+     * produces (0 or 1 innermost), since a run-time stride in the index defeats range-check
+     * elimination, and loops indexing all arrays alike for full operands, which vectorise.
+     */
+    private static void binaryRow(int op, float[] a, int ao, int sa, boolean aFull, float[] b, int bo, int sb,
+                                  boolean bFull, float[] out, int o, int len) {
+        switch (op) {
+            case ADD -> addRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
+            case SUB -> subRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
+            case MUL -> mulRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
+            case DIV -> divRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
+            default -> {
+                // mapped from the api enum by the backend
+            }
+        }
+    }
+
+    private static void addRow(float[] a, int ao, int sa, boolean aFull, float[] b, int bo, int sb, boolean bFull,
+                               float[] out, int o, int len) {
+        int end = o + len;
+        if (aFull && bFull) {
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] + b[i];
+            }
+        } else if (aFull && sb == 0) {
+            float bv = b[bo];
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] + bv;
+            }
+        } else if (bFull && sa == 0) {
+            float av = a[ao];
+            for (int i = o; i < end; i++) {
+                out[i] = av + b[i];
+            }
+        } else if (aFull && sb == 1) {
+            int d = bo - o;   // out and a share the index: the loop stays cheap even though b's offset differs
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] + b[i + d];
+            }
+        } else if (bFull && sa == 1) {
+            int d = ao - o;
+            for (int i = o; i < end; i++) {
+                out[i] = a[i + d] + b[i];
+            }
+        } else if (sa == 1 && sb == 1) {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] + b[bo + t];
+            }
+        } else if (sa == 1 && sb == 0) {
+            float bv = b[bo];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] + bv;
+            }
+        } else if (sa == 0 && sb == 1) {
+            float av = a[ao];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = av + b[bo + t];
+            }
+        } else {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t * sa] + b[bo + t * sb];
+            }
+        }
+    }
+
+    private static void subRow(float[] a, int ao, int sa, boolean aFull, float[] b, int bo, int sb, boolean bFull,
+                               float[] out, int o, int len) {
+        int end = o + len;
+        if (aFull && bFull) {
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] - b[i];
+            }
+        } else if (aFull && sb == 0) {
+            float bv = b[bo];
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] - bv;
+            }
+        } else if (bFull && sa == 0) {
+            float av = a[ao];
+            for (int i = o; i < end; i++) {
+                out[i] = av - b[i];
+            }
+        } else if (aFull && sb == 1) {
+            int d = bo - o;   // out and a share the index: the loop stays cheap even though b's offset differs
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] - b[i + d];
+            }
+        } else if (bFull && sa == 1) {
+            int d = ao - o;
+            for (int i = o; i < end; i++) {
+                out[i] = a[i + d] - b[i];
+            }
+        } else if (sa == 1 && sb == 1) {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] - b[bo + t];
+            }
+        } else if (sa == 1 && sb == 0) {
+            float bv = b[bo];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] - bv;
+            }
+        } else if (sa == 0 && sb == 1) {
+            float av = a[ao];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = av - b[bo + t];
+            }
+        } else {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t * sa] - b[bo + t * sb];
+            }
+        }
+    }
+
+    private static void mulRow(float[] a, int ao, int sa, boolean aFull, float[] b, int bo, int sb, boolean bFull,
+                               float[] out, int o, int len) {
+        int end = o + len;
+        if (aFull && bFull) {
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] * b[i];
+            }
+        } else if (aFull && sb == 0) {
+            float bv = b[bo];
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] * bv;
+            }
+        } else if (bFull && sa == 0) {
+            float av = a[ao];
+            for (int i = o; i < end; i++) {
+                out[i] = av * b[i];
+            }
+        } else if (aFull && sb == 1) {
+            int d = bo - o;   // out and a share the index: the loop stays cheap even though b's offset differs
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] * b[i + d];
+            }
+        } else if (bFull && sa == 1) {
+            int d = ao - o;
+            for (int i = o; i < end; i++) {
+                out[i] = a[i + d] * b[i];
+            }
+        } else if (sa == 1 && sb == 1) {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] * b[bo + t];
+            }
+        } else if (sa == 1 && sb == 0) {
+            float bv = b[bo];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] * bv;
+            }
+        } else if (sa == 0 && sb == 1) {
+            float av = a[ao];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = av * b[bo + t];
+            }
+        } else {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t * sa] * b[bo + t * sb];
+            }
+        }
+    }
+
+    private static void divRow(float[] a, int ao, int sa, boolean aFull, float[] b, int bo, int sb, boolean bFull,
+                               float[] out, int o, int len) {
+        int end = o + len;
+        if (aFull && bFull) {
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] / b[i];
+            }
+        } else if (aFull && sb == 0) {
+            float bv = b[bo];
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] / bv;
+            }
+        } else if (bFull && sa == 0) {
+            float av = a[ao];
+            for (int i = o; i < end; i++) {
+                out[i] = av / b[i];
+            }
+        } else if (aFull && sb == 1) {
+            int d = bo - o;   // out and a share the index: the loop stays cheap even though b's offset differs
+            for (int i = o; i < end; i++) {
+                out[i] = a[i] / b[i + d];
+            }
+        } else if (bFull && sa == 1) {
+            int d = ao - o;
+            for (int i = o; i < end; i++) {
+                out[i] = a[i + d] / b[i];
+            }
+        } else if (sa == 1 && sb == 1) {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] / b[bo + t];
+            }
+        } else if (sa == 1 && sb == 0) {
+            float bv = b[bo];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t] / bv;
+            }
+        } else if (sa == 0 && sb == 1) {
+            float av = a[ao];
+            for (int t = 0; t < len; t++) {
+                out[o + t] = av / b[bo + t];
+            }
+        } else {
+            for (int t = 0; t < len; t++) {
+                out[o + t] = a[ao + t * sa] / b[bo + t * sb];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------- reductions
+
+    /**
+     * Sums of fixed-length blocks of rows: {@code rows} rows of {@code rowLen} contiguous floats,
+     * each cut into {@code blocksPerRow} blocks of {@code blockLen}; item {@code r·blocksPerRow + b}
+     * writes the sum of block b of row r to {@code dst[item]}.
+     */
+    static void sumSegments(int lo, int hi, float[] x, int rowLen, int blocksPerRow, int blockLen, float[] dst) {
+        for (int item = lo; item < hi; item++) {
+            int r = item / blocksPerRow;
+            int blk = item - r * blocksPerRow;
+            int rowStart = r * rowLen;
+            int start = rowStart + blk * blockLen;
+            int end = Math.min(rowStart + rowLen, start + blockLen);
+            dst[item] = sumRange(x, start, end);
+        }
+    }
+
+    /** Sum of x[start, end) with eight interleaved partial sums combined in a fixed tree. */
+    private static float sumRange(float[] x, int start, int end) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        float s4 = 0f;
+        float s5 = 0f;
+        float s6 = 0f;
+        float s7 = 0f;
+        int i = start;
+        for (; i + 7 < end; i += 8) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+            s4 += x[i + 4];
+            s5 += x[i + 5];
+            s6 += x[i + 6];
+            s7 += x[i + 7];
+        }
+        float tail = 0f;
+        for (; i < end; i++) {
+            tail += x[i];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)) + tail;
+    }
+
+    /** {@code out[r] = Σ_b partials[r·blocks + b]}, b in increasing order. */
+    static void combineSegments(int lo, int hi, float[] partials, int blocks, float[] out) {
+        for (int r = lo; r < hi; r++) {
+            int base = r * blocks;
+            float s = partials[base];
+            for (int b = 1; b < blocks; b++) {
+                s += partials[base + b];
+            }
+            out[r] = s;
+        }
+    }
+
+    /**
+     * Column sums of blocks of rows of a row-major {@code rows × cols} matrix: item
+     * {@code rb·tiles + t} writes {@code dst[rb·cols + j] = Σ x[r·cols + j]} over the rows r of
+     * block rb (in increasing order) and the columns j of tile t.
+     */
+    static void sumColumnBlocks(int lo, int hi, float[] x, int rows, int cols, int blockRows, int tileCols,
+                                float[] dst) {
+        int tiles = (cols + tileCols - 1) / tileCols;
+        for (int item = lo; item < hi; item++) {
+            int rb = item / tiles;
+            int j0 = (item - rb * tiles) * tileCols;
+            int j1 = Math.min(cols, j0 + tileCols);
+            int r0 = rb * blockRows;
+            int r1 = Math.min(rows, r0 + blockRows);
+            int d = rb * cols;
+            int first = r0 * cols;
+            for (int j = j0; j < j1; j++) {
+                dst[d + j] = x[first + j];
+            }
+            for (int r = r0 + 1; r < r1; r++) {
+                int xr = r * cols;
+                for (int j = j0; j < j1; j++) {
+                    dst[d + j] += x[xr + j];
+                }
+            }
+        }
+    }
+
+    /** {@code out[j] = Σ_b partials[b·cols + j]}, b in increasing order, for columns [lo, hi). */
+    static void combineColumnBlocks(int lo, int hi, float[] partials, int blocks, int cols, float[] out) {
+        System.arraycopy(partials, lo, out, lo, hi - lo);
+        for (int b = 1; b < blocks; b++) {
+            int base = b * cols;
+            for (int j = lo; j < hi; j++) {
+                out[j] += partials[base + j];
+            }
+        }
+    }
+
+    /**
+     * Sum over the dimensions among 0..2 where {@code keep} is false, of a contiguous 4-D input
+     * {@code s0 × s1 × s2 × s3} whose last dimension is kept. Output row {@code row} (row-major
+     * over the kept dimensions among 0..2) is written for rows [lo, hi); the reduced indices are
+     * visited in row-major order.
+     */
+    static void sumKeptInner(int lo, int hi, float[] x, int s0, int s1, int s2, int s3, boolean keep0,
+                             boolean keep1, boolean keep2, float[] out) {
+        for (int row = lo; row < hi; row++) {
+            int r = row;
+            int c2 = 0;
+            int c1 = 0;
+            if (keep2) {
+                c2 = r % s2;
+                r /= s2;
+            }
+            if (keep1) {
+                c1 = r % s1;
+                r /= s1;
+            }
+            int c0 = keep0 ? r : 0;
+            int lo0 = keep0 ? c0 : 0;
+            int hi0 = keep0 ? c0 + 1 : s0;
+            int lo1 = keep1 ? c1 : 0;
+            int hi1 = keep1 ? c1 + 1 : s1;
+            int lo2 = keep2 ? c2 : 0;
+            int hi2 = keep2 ? c2 + 1 : s2;
+            int o = row * s3;
+            Arrays.fill(out, o, o + s3, 0f);
+            for (int i0 = lo0; i0 < hi0; i0++) {
+                for (int i1 = lo1; i1 < hi1; i1++) {
+                    for (int i2 = lo2; i2 < hi2; i2++) {
+                        int xo = ((i0 * s1 + i1) * s2 + i2) * s3;
+                        for (int j = 0; j < s3; j++) {
+                            out[o + j] += x[xo + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ data movement
+
+    /** {@code dst[r, dstStart + j] = src[r, srcStart + j]} for rows [lo, hi), j &lt; width. */
+    static void copyColumns(int lo, int hi, float[] src, int srcCols, int srcStart, float[] dst, int dstCols,
+                            int dstStart, int width) {
+        for (int r = lo; r < hi; r++) {
+            System.arraycopy(src, r * srcCols + srcStart, dst, r * dstCols + dstStart, width);
+        }
+    }
+
+    /** {@code dst[r, :] = src[indices[r], :]} for rows [lo, hi). */
+    static void gatherRows(int lo, int hi, float[] src, int cols, int[] indices, float[] dst) {
+        for (int r = lo; r < hi; r++) {
+            System.arraycopy(src, indices[r] * cols, dst, r * cols, cols);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ random
+
+    /**
+     * Standard normals for flat elements [lo, hi) of a {@code rows × cols} matrix: element (r, c)
+     * is {@link Rng#normal(long, long) Rng.normal(rowKeys[r], counter + c)} rounded to float.
+     */
+    static void fillNormal(int lo, int hi, float[] out, int cols, long[] rowKeys, long counter) {
+        int idx = lo;
+        while (idx < hi) {
+            int r = idx / cols;
+            int end = Math.min(hi, (r + 1) * cols);
+            long key = rowKeys[r];
+            long ctr = counter + (idx - r * cols);
+            for (; idx < end; idx++, ctr++) {
+                out[idx] = (float) Rng.normal(key, ctr);
+            }
+        }
+    }
+
+    /**
+     * Uniforms in [0, 1) as {@link #fillNormal}: {@link Rng#uniform(long, long)} rounded to float,
+     * except that the rare values rounding up to 1 become the largest float below 1.
+     */
+    static void fillUniform(int lo, int hi, float[] out, int cols, long[] rowKeys, long counter) {
+        int idx = lo;
+        while (idx < hi) {
+            int r = idx / cols;
+            int end = Math.min(hi, (r + 1) * cols);
+            long key = rowKeys[r];
+            long ctr = counter + (idx - r * cols);
+            for (; idx < end; idx++, ctr++) {
+                // Rounding a double just below 1 to float can give 1f; keep the interval half-open.
+                out[idx] = Math.min((float) Rng.uniform(key, ctr), 0x1.fffffep-1f);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------- optimisers
+
+    /**
+     * One Adam step with decoupled weight decay on [lo, hi) (Kingma and Ba 2015, Algorithm 1;
+     * Loshchilov and Hutter 2019): {@code m = β1 m + (1−β1) g}, {@code v = β2 v + (1−β2) g²},
+     * {@code p −= lr·((m/c1) / (√(v/c2) + ε) + wd·p)} with the bias corrections
+     * {@code c1 = 1−β1^t}, {@code c2 = 1−β2^t} given by the caller.
+     */
+    static void adamStep(int lo, int hi, float[] p, float[] g, float[] m, float[] v, float lr, float beta1,
+                         float beta2, float eps, float weightDecay, float biasCorrection1, float biasCorrection2) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        for (int i = lo; i < hi; i++) {
+            float gi = g[i];
+            float mi = beta1 * m[i] + oneMinusBeta1 * gi;
+            float vi = beta2 * v[i] + oneMinusBeta2 * (gi * gi);
+            m[i] = mi;
+            v[i] = vi;
+            float mHat = mi / biasCorrection1;
+            float vHat = vi / biasCorrection2;
+            float pi = p[i];
+            p[i] = pi - lr * (mHat / ((float) Math.sqrt(vHat) + eps) + weightDecay * pi);
+        }
+    }
+
+    /** Exponential moving average {@code ema = decay·ema + (1−decay)·param} on [lo, hi). */
+    static void emaUpdate(int lo, int hi, float[] ema, float[] param, float decay) {
+        float rest = 1f - decay;
+        for (int i = lo; i < hi; i++) {
+            ema[i] = decay * ema[i] + rest * param[i];
+        }
+    }
+}
