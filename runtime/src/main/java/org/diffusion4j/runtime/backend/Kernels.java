@@ -212,7 +212,44 @@ final class Kernels {
                 acc1[j] = Math.fma(e3, v3, Math.fma(e2, v2, Math.fma(e1, v1, Math.fma(e0, v0, acc1[j]))));
             }
         }
-        for (; p < p1; p++) {
+        // The last one to three rows of B in one pass (k = 3, the first layer of a small MLP, is
+        // common): the same chains as one pass per row, with a third of the accumulator traffic.
+        int rest = p1 - p;
+        if (rest == 3) {
+            int xp = x + p * ap;
+            int yp = y + p * ap;
+            float a0 = a[xp];
+            float a1 = a[xp + ap];
+            float a2 = a[xp + 2 * ap];
+            float e0 = a[yp];
+            float e1 = a[yp + ap];
+            float e2 = a[yp + 2 * ap];
+            float[] b0 = bRows[bBase + p];
+            float[] b1 = bRows[bBase + p + 1];
+            float[] b2 = bRows[bBase + p + 2];
+            for (int j = j0; j < j1; j++) {
+                float v0 = b0[j];
+                float v1 = b1[j];
+                float v2 = b2[j];
+                acc0[j] = Math.fma(a2, v2, Math.fma(a1, v1, Math.fma(a0, v0, acc0[j])));
+                acc1[j] = Math.fma(e2, v2, Math.fma(e1, v1, Math.fma(e0, v0, acc1[j])));
+            }
+        } else if (rest == 2) {
+            int xp = x + p * ap;
+            int yp = y + p * ap;
+            float a0 = a[xp];
+            float a1 = a[xp + ap];
+            float e0 = a[yp];
+            float e1 = a[yp + ap];
+            float[] b0 = bRows[bBase + p];
+            float[] b1 = bRows[bBase + p + 1];
+            for (int j = j0; j < j1; j++) {
+                float v0 = b0[j];
+                float v1 = b1[j];
+                acc0[j] = Math.fma(a1, v1, Math.fma(a0, v0, acc0[j]));
+                acc1[j] = Math.fma(e1, v1, Math.fma(e0, v0, acc1[j]));
+            }
+        } else if (rest == 1) {
             float a0 = a[x + p * ap];
             float e0 = a[y + p * ap];
             float[] b0 = bRows[bBase + p];
@@ -277,7 +314,76 @@ final class Kernels {
             int aBase = batch * aBatchStride + i0 * ai;
             int bBase = batch * bBatchStride;
             int cBase = batch * cBatchStride + i0 * n;
-            for (int j = 0; j < n; j++) {
+            int j = 0;
+            if (rows == 8) {
+                // Two columns per pass: each element of A is loaded once for both, sixteen chains.
+                for (; j + 1 < n; j += 2) {
+                    int bCol = bBase + j * bj;
+                    int c0 = cBase + j;
+                    float s0 = accumulate ? c[c0] : 0f;
+                    float s1 = accumulate ? c[c0 + n] : 0f;
+                    float s2 = accumulate ? c[c0 + 2 * n] : 0f;
+                    float s3 = accumulate ? c[c0 + 3 * n] : 0f;
+                    float s4 = accumulate ? c[c0 + 4 * n] : 0f;
+                    float s5 = accumulate ? c[c0 + 5 * n] : 0f;
+                    float s6 = accumulate ? c[c0 + 6 * n] : 0f;
+                    float s7 = accumulate ? c[c0 + 7 * n] : 0f;
+                    float t0 = accumulate ? c[c0 + 1] : 0f;
+                    float t1 = accumulate ? c[c0 + n + 1] : 0f;
+                    float t2 = accumulate ? c[c0 + 2 * n + 1] : 0f;
+                    float t3 = accumulate ? c[c0 + 3 * n + 1] : 0f;
+                    float t4 = accumulate ? c[c0 + 4 * n + 1] : 0f;
+                    float t5 = accumulate ? c[c0 + 5 * n + 1] : 0f;
+                    float t6 = accumulate ? c[c0 + 6 * n + 1] : 0f;
+                    float t7 = accumulate ? c[c0 + 7 * n + 1] : 0f;
+                    for (int p = 0; p < k; p++) {
+                        float v = b[bCol + p * bp];
+                        float w = b[bCol + bj + p * bp];
+                        int x = aBase + p * ap;
+                        float x0 = a[x];
+                        float x1 = a[x + ai];
+                        float x2 = a[x + 2 * ai];
+                        float x3 = a[x + 3 * ai];
+                        float x4 = a[x + 4 * ai];
+                        float x5 = a[x + 5 * ai];
+                        float x6 = a[x + 6 * ai];
+                        float x7 = a[x + 7 * ai];
+                        s0 = Math.fma(x0, v, s0);
+                        s1 = Math.fma(x1, v, s1);
+                        s2 = Math.fma(x2, v, s2);
+                        s3 = Math.fma(x3, v, s3);
+                        s4 = Math.fma(x4, v, s4);
+                        s5 = Math.fma(x5, v, s5);
+                        s6 = Math.fma(x6, v, s6);
+                        s7 = Math.fma(x7, v, s7);
+                        t0 = Math.fma(x0, w, t0);
+                        t1 = Math.fma(x1, w, t1);
+                        t2 = Math.fma(x2, w, t2);
+                        t3 = Math.fma(x3, w, t3);
+                        t4 = Math.fma(x4, w, t4);
+                        t5 = Math.fma(x5, w, t5);
+                        t6 = Math.fma(x6, w, t6);
+                        t7 = Math.fma(x7, w, t7);
+                    }
+                    c[c0] = s0;
+                    c[c0 + n] = s1;
+                    c[c0 + 2 * n] = s2;
+                    c[c0 + 3 * n] = s3;
+                    c[c0 + 4 * n] = s4;
+                    c[c0 + 5 * n] = s5;
+                    c[c0 + 6 * n] = s6;
+                    c[c0 + 7 * n] = s7;
+                    c[c0 + 1] = t0;
+                    c[c0 + n + 1] = t1;
+                    c[c0 + 2 * n + 1] = t2;
+                    c[c0 + 3 * n + 1] = t3;
+                    c[c0 + 4 * n + 1] = t4;
+                    c[c0 + 5 * n + 1] = t5;
+                    c[c0 + 6 * n + 1] = t6;
+                    c[c0 + 7 * n + 1] = t7;
+                }
+            }
+            for (; j < n; j++) {
                 int bCol = bBase + j * bj;
                 if (rows == 8) {
                     float s0 = accumulate ? c[cBase + j] : 0f;

@@ -59,12 +59,13 @@ class JavaBackendKernelTest {
      * k remainders of the four-step unroll), several column tiles and k blocks, parallel chunks,
      * narrow outputs (n &lt; 16) in the scalar eight-row kernel, the transposed Cᵀ path (narrow
      * outputs with transA; short rows 16 ≤ n &lt; 128 with m ≥ 4n and k ≥ 32, here with ragged
-     * 16×16 transpose blocks), and the MLP's own shapes.
+     * 16×16 transpose blocks; but not once op(A) outgrows the cache, as for 2100 × 64), and the
+     * MLP's own shapes.
      */
     static Stream<Arguments> gemmCases() {
         int[][] sizes = {{1, 1, 1}, {5, 7, 3}, {6, 17, 9}, {37, 19, 13}, {64, 64, 64}, {130, 600, 300},
                 {512, 2, 64}, {512, 3, 64}, {64, 2, 512}, {3, 64, 512}, {100, 15, 7}, {33, 1, 70}, {2, 40, 1},
-                {301, 33, 37}};
+                {301, 33, 37}, {2100, 40, 64}};
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : sizes) {
             for (boolean ta : new boolean[]{false, true}) {
