@@ -1,0 +1,167 @@
+package org.diffusion4j.plugin.ddim;
+
+import java.util.Arrays;
+import org.diffusion4j.api.Affine;
+import org.diffusion4j.api.Model;
+import org.diffusion4j.api.NoiseStreams;
+import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.StepListener;
+import org.diffusion4j.api.TimeGrid;
+import org.diffusion4j.api.View;
+import org.diffusion4j.api.tensor.Tensor;
+
+/**
+ * The generalised DDIM sampler (Song, Meng and Ermon 2020, Eq. 12):
+ * <pre>  x_{τ_{i−1}} = √ᾱ_{τ_{i−1}}·x̂0 + √(1 − ᾱ_{τ_{i−1}} − σ²)·ε̂ + σ·z,
+ *   σ = η·√((1 − ᾱ_{τ_{i−1}})/(1 − ᾱ_{τ_i}))·√(1 − ᾱ_{τ_i}/ᾱ_{τ_{i−1}})   (Eq. 16)</pre>
+ * over a sub-sequence τ of the training steps (§4.2) chosen by a named {@link Spacing}, the grid an
+ * immutable {@link TimeGrid} that ends at tMin (ᾱ = 1, the code's ᾱ_{−1} = 1). η = 0 is the
+ * deterministic DDIM, η = 1 the DDPM posterior (ancestral sampling with β̃). {@code SIGMA_HAT} is the
+ * paper's σ̂ row (§5.1): the DDPM ancestral step on the strided chain with the larger variance
+ * σ̂² = 1 − ᾱ_{τ_i}/ᾱ_{τ_{i−1}}, no noise on the last step.
+ *
+ * <p>Written with the schedule's α(t), σ(t) (√ᾱ = α, √(1 − ᾱ) = σ on a VP path; for any other Gaussian
+ * path the same formulas in α, σ, see {@link PosteriorChain}) and the model's x0 and ε views, so an ε-,
+ * x0- or v-trained model on any schedule with falling SNR samples; {@link #refuse} says why when it cannot.
+ * x̂0 may be clipped or dynamically thresholded ({@link X0Clipping}). One noise draw per step from the
+ * sample's own stream, also for η = 0.
+ *
+ * <p>{@link #invert}: deterministic DDIM inversion (§5.4, Eq. 13 read as an ODE and integrated
+ * forwards) x0 → x_T on the same grid, ascending.
+ */
+public final class DdimSampler implements Sampler {
+
+    public static final String NAME = "ddim";
+
+    /** The noise of each step. */
+    public enum Variance {
+        /** σ = η·σ̃ (Eq. 16). */
+        ETA,
+        /** σ̂ (§5.1): the strided DDPM step with σ² = 1 − ᾱ_t/ᾱ_s. */
+        SIGMA_HAT;
+
+        public String id() {
+            return this == ETA ? "eta" : "sigma-hat";
+        }
+    }
+
+    private final int steps;
+    private final double eta;
+    private final Variance variance;
+    private final Spacing spacing;
+    private final X0Clipping clipping;
+
+    public DdimSampler(int steps, double eta, Variance variance, Spacing spacing, X0Clipping clipping) {
+        if (steps < 1) {
+            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
+        }
+        if (!(eta >= 0 && eta <= 1)) {
+            throw new IllegalArgumentException(NAME + ": eta must be in [0, 1], got " + eta);
+        }
+        if (variance == Variance.SIGMA_HAT && eta != 0) {
+            throw new IllegalArgumentException(NAME + ": eta = " + eta + " has no effect with variance sigma-hat; "
+                    + "drop eta or use variance eta");
+        }
+        this.steps = steps;
+        this.eta = eta;
+        this.variance = variance;
+        this.spacing = spacing;
+        this.clipping = clipping;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public double eta() {
+        return eta;
+    }
+
+    public Variance variance() {
+        return variance;
+    }
+
+    public Spacing spacing() {
+        return spacing;
+    }
+
+    public X0Clipping clipping() {
+        return clipping;
+    }
+
+    /** The grid this sampler visits for a model's schedule: S chosen training times, descending, and tMin. */
+    public TimeGrid grid(Model model) {
+        try {
+            return spacing.grid(model.schedule(), steps);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(NAME + ": " + e.getMessage() + " for schedule " + model.schedule(), e);
+        }
+    }
+
+    @Override
+    public Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
+        String why = refuse(model);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        return PosteriorChain.run(NAME, model, grid(model),
+                variance == Variance.ETA ? PosteriorChain.Variance.ETA : PosteriorChain.Variance.BETA,
+                eta, clipping, xStart, noise, listener);
+    }
+
+    @Override
+    public String refuse(Model model) {
+        TimeGrid grid;
+        try {
+            grid = grid(model);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        return PosteriorChain.refuse(NAME, model, grid);
+    }
+
+    /**
+     * Deterministic DDIM inversion (Song et al. 2020, §5.4): the η = 0 update run forwards on the
+     * reversed grid tMin → τ_1 → … → τ_S, x_next = α_next·x̂0 + σ_next·ε̂ with x̂0, ε̂ the model's views at
+     * the current state and time. The first step starts at tMin, where σ = 0 and the ε view is not
+     * defined: it evaluates the model at τ_1 instead (with x0 as the state), as the common
+     * implementations do; for an ε model this step returns x0 unchanged. x̂0 clipping is not applied.
+     *
+     * @param x0       [batch, dimension] data
+     * @param listener called after every step with the state reached (x̂0 = the estimate used)
+     * @return [batch, dimension] latents at τ_S
+     */
+    public Tensor invert(Model model, Tensor x0, StepListener listener) {
+        String why = refuse(model);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        if (x0.rank() != 2) {
+            throw new IllegalArgumentException(NAME + " inversion expects a [batch, dimension] input, got "
+                    + Arrays.toString(x0.shape()));
+        }
+        double[] down = grid(model).toArray();
+        Schedule schedule = model.schedule();
+        Tensor x = x0.detach();
+        for (int i = 0; i < steps; i++) {
+            double u = down[steps - i];
+            double next = down[steps - i - 1];
+            double at = i == 0 ? next : u;
+            Tensor out = model.output(x, at).detach();
+            Affine cx = PosteriorChain.coefficients(model, View.X0, at);
+            Affine ce = PosteriorChain.coefficients(model, View.EPSILON, at);
+            Tensor xHat = x.mul(cx.p()).add(out.mul(cx.q()));
+            Tensor eHat = x.mul(ce.p()).add(out.mul(ce.q()));
+            x = xHat.mul(schedule.alpha(next)).add(eHat.mul(schedule.sigma(next))).detach();
+            listener.onStep(i, steps, next, x, xHat);
+        }
+        return x;
+    }
+
+    @Override
+    public String toString() {
+        return NAME + " (steps " + steps + (variance == Variance.ETA ? ", eta " + eta : ", variance sigma-hat")
+                + ", spacing " + spacing.id() + ", clip " + clipping + ")";
+    }
+}

@@ -1,0 +1,43 @@
+package org.diffusion4j.plugin.ddpm;
+
+import java.util.List;
+import java.util.Locale;
+import org.diffusion4j.api.AbstractProvider;
+import org.diffusion4j.api.ComponentContext;
+import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.config.Config;
+import org.diffusion4j.api.config.ConfigSpec;
+
+/** Provider of {@code ddpm.ancestral}, the {@link AncestralSampler}. */
+public final class AncestralSamplerProvider extends AbstractProvider<Sampler> {
+
+    public static final String NAME = AncestralSampler.NAME;
+
+    private static final ConfigSpec SPEC = ConfigSpec.builder()
+            .integer("steps", 1000, 1, 100_000, "number of steps S <= T; S < T strides over the training steps")
+            .choice("variance", "beta", List.of("beta", "beta-tilde"),
+                    "sigma_t^2 of Algorithm 2: beta_t or the posterior's beta-tilde_t")
+            .choice("spacing", "leading", List.of("leading", "trailing", "linspace"),
+                    "which S of the T steps: leading 0, c, .., (S-1)c; trailing T-1, T-1-c, ..; linspace both ends")
+            .choice("clip", "none", List.of("none", "static", "dynamic"),
+                    "x0 estimate: none; static clip to [-clip-range, clip-range]; dynamic thresholding (Imagen)")
+            .number("clip-range", 1.0, 1e-9, 1e9, "data range R for static clipping and dynamic thresholding")
+            .number("percentile", 0.995, 1e-6, 1.0, "percentile p of |x0| per sample for dynamic thresholding")
+            .build();
+
+    public AncestralSamplerProvider() {
+        super(Kind.SAMPLER, NAME, "DDPM ancestral sampling, sigma^2 = beta or beta-tilde, strided over S steps "
+                + "(Ho et al. 2020, Algorithm 2; Nichol and Dhariwal 2021, §4)", SPEC);
+    }
+
+    @Override
+    public Sampler create(Config config, ComponentContext context) {
+        return new AncestralSampler(config.getInt("steps"),
+                config.getString("variance").equals("beta") ? AncestralSampler.Variance.BETA
+                        : AncestralSampler.Variance.BETA_TILDE,
+                Spacing.parse(config.getString("spacing")),
+                new X0Clipping(X0Clipping.Mode.valueOf(config.getString("clip").toUpperCase(Locale.ROOT)),
+                        config.getDouble("clip-range"), config.getDouble("percentile")));
+    }
+}
