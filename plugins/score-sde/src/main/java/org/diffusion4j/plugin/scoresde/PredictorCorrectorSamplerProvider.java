@@ -1,0 +1,39 @@
+package org.diffusion4j.plugin.scoresde;
+
+import java.util.List;
+import org.diffusion4j.api.AbstractProvider;
+import org.diffusion4j.api.ComponentContext;
+import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.config.Config;
+import org.diffusion4j.api.config.ConfigSpec;
+
+/** Provider of {@code score-sde.pc}, the {@link PredictorCorrectorSampler}. */
+public final class PredictorCorrectorSamplerProvider extends AbstractProvider<Sampler> {
+
+    public static final String NAME = PredictorCorrectorSampler.NAME;
+
+    private static final ConfigSpec SPEC = ConfigSpec.builder()
+            .integer("steps", 1000, 1, 100_000, "number of equal time steps N from tMax to tMin (the paper's 1000)")
+            .choice("predictor", "euler-maruyama", List.of("euler-maruyama", "reverse-diffusion", "ancestral", "none"),
+                    "numerical SDE solver of each step; none = corrector only")
+            .choice("corrector", "langevin", List.of("langevin", "annealed-langevin", "none"),
+                    "score-based MCMC after each predictor step; none = predictor only")
+            .integer("corrector-steps", 1, 0, 1000, "corrector steps M per time step")
+            .number("snr", 0.16, 1e-6, 10.0, "Langevin signal-to-noise ratio r of the step size (paper: 0.16)")
+            .bool("denoise", true, "the last predictor step adds no noise (the paper's noise_removal)")
+            .build();
+
+    public PredictorCorrectorSamplerProvider() {
+        super(Kind.SAMPLER, NAME, "predictor-corrector sampler of the reverse SDE: Euler-Maruyama / reverse-diffusion / "
+                + "ancestral predictor + Langevin corrector (Song et al. 2021, Algorithms 2-5)", SPEC);
+    }
+
+    @Override
+    public Sampler create(Config config, ComponentContext context) {
+        return new PredictorCorrectorSampler(config.getInt("steps"),
+                PredictorCorrectorSampler.Predictor.parse(config.getString("predictor")),
+                PredictorCorrectorSampler.Corrector.parse(config.getString("corrector")),
+                config.getInt("corrector-steps"), config.getDouble("snr"), config.getBoolean("denoise"));
+    }
+}
