@@ -30,8 +30,8 @@ import org.diffusion4j.api.tensor.Tensor;
  * consume identical noise (as in the PyTorch peer). With x̂0 clipping, ε̂ is recomputed as
  * (x_t − α_t·x̂0)/σ_t. The listener gets the new state at s and the x̂0 used. Per-call state only.
  *
- * <p>The same code as the ddpm plugin's class of this name: a plugin depends on the api only, so the
- * two plugins each carry their copy.
+ * <p>The same code as the ddpm plugin's class of this name, less its learned variance: a plugin
+ * depends on the api only, so the two plugins each carry their copy.
  */
 final class PosteriorChain {
 

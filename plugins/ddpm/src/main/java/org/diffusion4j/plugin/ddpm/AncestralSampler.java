@@ -15,7 +15,9 @@ import org.diffusion4j.api.tensor.Tensor;
  * the step from t to s uses β = 1 − ᾱ_t/ᾱ_s and β̃ accordingly. The sub-sequence comes from a named
  * {@link Spacing}; x̂0 may be clipped or dynamically thresholded ({@link X0Clipping}). The arithmetic
  * is {@link PosteriorChain}'s, written with α(t), σ(t) of the schedule and the model's x0 and ε views,
- * so any parameterization on any schedule with falling SNR samples.
+ * so any parameterization on any schedule with falling SNR samples. {@code LEARNED} reads Nichol and
+ * Dhariwal's interpolation weights v from the network's extra outputs (a model trained with
+ * {@link HybridLoss}).
  */
 public final class AncestralSampler implements Sampler {
 
@@ -26,10 +28,16 @@ public final class AncestralSampler implements Sampler {
         /** σ² = β_t (the forward step's variance, an upper bound). */
         BETA,
         /** σ² = β̃_t (the true posterior's variance, a lower bound). */
-        BETA_TILDE;
+        BETA_TILDE,
+        /** Σ_θ = exp(v·log β_t + (1 − v)·log β̃_t) from the network's extra outputs (Nichol and Dhariwal 2021, Eq. 15). */
+        LEARNED;
 
         public String id() {
-            return this == BETA ? "beta" : "beta-tilde";
+            return switch (this) {
+                case BETA -> "beta";
+                case BETA_TILDE -> "beta-tilde";
+                case LEARNED -> "learned";
+            };
         }
     }
 
@@ -80,7 +88,11 @@ public final class AncestralSampler implements Sampler {
             throw new IllegalArgumentException(why);
         }
         return PosteriorChain.run(NAME, model, grid(model),
-                variance == Variance.BETA ? PosteriorChain.Variance.BETA : PosteriorChain.Variance.BETA_TILDE,
+                switch (variance) {
+                    case BETA -> PosteriorChain.Variance.BETA;
+                    case BETA_TILDE -> PosteriorChain.Variance.BETA_TILDE;
+                    case LEARNED -> PosteriorChain.Variance.LEARNED;
+                },
                 0, clipping, xStart, noise, listener);
     }
 
@@ -92,6 +104,8 @@ public final class AncestralSampler implements Sampler {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
+        // (whether the network outputs the variance columns for LEARNED is checked when sampling: the
+        // model does not say how many outputs its network has without running it)
         return PosteriorChain.refuse(NAME, model, grid);
     }
 

@@ -16,8 +16,9 @@ public final class AncestralSamplerProvider extends AbstractProvider<Sampler> {
 
     private static final ConfigSpec SPEC = ConfigSpec.builder()
             .integer("steps", 1000, 1, 100_000, "number of steps S <= T; S < T strides over the training steps")
-            .choice("variance", "beta", List.of("beta", "beta-tilde"),
-                    "sigma_t^2 of Algorithm 2: beta_t or the posterior's beta-tilde_t")
+            .choice("variance", "beta", List.of("beta", "beta-tilde", "learned"),
+                    "sigma_t^2 of Algorithm 2: beta_t, the posterior's beta-tilde_t, or learned "
+                            + "exp(v log beta + (1-v) log beta-tilde) (a model trained with ddpm.hybrid)")
             .choice("spacing", "leading", List.of("leading", "trailing", "linspace"),
                     "which S of the T steps: leading 0, c, .., (S-1)c; trailing T-1, T-1-c, ..; linspace both ends")
             .choice("clip", "none", List.of("none", "static", "dynamic"),
@@ -34,8 +35,11 @@ public final class AncestralSamplerProvider extends AbstractProvider<Sampler> {
     @Override
     public Sampler create(Config config, ComponentContext context) {
         return new AncestralSampler(config.getInt("steps"),
-                config.getString("variance").equals("beta") ? AncestralSampler.Variance.BETA
-                        : AncestralSampler.Variance.BETA_TILDE,
+                switch (config.getString("variance")) {
+                    case "beta" -> AncestralSampler.Variance.BETA;
+                    case "beta-tilde" -> AncestralSampler.Variance.BETA_TILDE;
+                    default -> AncestralSampler.Variance.LEARNED;
+                },
                 Spacing.parse(config.getString("spacing")),
                 new X0Clipping(X0Clipping.Mode.valueOf(config.getString("clip").toUpperCase(Locale.ROOT)),
                         config.getDouble("clip-range"), config.getDouble("percentile")));

@@ -25,6 +25,9 @@ import org.diffusion4j.api.tensor.Tensor;
  *     Algorithm 2 (z = 0 at t = 1);</li>
  * <li>{@link Variance#ETA}: c = η·σ̃, k = √(σ_s² − c²) (DDIM, Song et al. 2020, Eq. 12 and 16; η = 1 is
  *     {@code BETA_TILDE}, η = 0 the deterministic DDIM).</li>
+ * <li>{@link Variance#LEARNED}: k = σ_s·r and c = exp(½(v·log β + (1 − v)·log β̃)) per coordinate with
+ *     the strided β = σ_t²(1 − r²), β̃ = σ_s²(1 − r²) and v the network's output columns D..2D−1
+ *     (Nichol and Dhariwal 2021, Eq. 15; §4 for the strided chain); c = 0 on the step to tMin.</li>
  * </ul>
  * Every step draws one {@link NoiseStreams#next()}, also where c = 0, so chains that should agree
  * consume identical noise (as in the PyTorch peer). With x̂0 clipping, ε̂ is recomputed as
@@ -36,7 +39,9 @@ final class PosteriorChain {
     enum Variance {
         ETA,
         BETA,
-        BETA_TILDE
+        BETA_TILDE,
+        /** Nichol and Dhariwal's Σ_θ = exp(v·log β + (1 − v)·log β̃), v the network's extra outputs. */
+        LEARNED
     }
 
     private PosteriorChain() {
@@ -62,7 +67,20 @@ final class PosteriorChain {
             double st = schedule.sigma(t);
             double as = schedule.alpha(s);
             double ss = schedule.sigma(s);
-            Tensor out = model.output(x, t).detach();
+            Tensor out;
+            Tensor v = null;
+            if (variance == Variance.LEARNED) {
+                int d = x.dim(1);
+                Tensor full = model.network().forward(x, Tensor.full(x.backend(), (float) t, x.dim(0), 1)).detach();
+                if (full.rank() != 2 || full.dim(1) < 2 * d) {
+                    throw new IllegalStateException(name + ": a learned variance needs " + 2 * d
+                            + " network outputs per point, the network gives " + Arrays.toString(full.shape()));
+                }
+                out = full.columns(0, d);
+                v = full.columns(d, d);
+            } else {
+                out = model.output(x, t).detach();
+            }
             Affine cx0 = coefficients(model, View.X0, t);
             Tensor x0 = combine(x, cx0.p(), out, cx0.q());
             Tensor eps;
@@ -86,14 +104,23 @@ final class PosteriorChain {
                     c = i == steps - 1 ? 0 : st * Math.sqrt(oneMinusR2);
                     k = ss * r;
                 }
-                default -> {
+                case BETA_TILDE -> {
                     c = ss * Math.sqrt(oneMinusR2);
+                    k = ss * r;
+                }
+                default -> {
+                    c = 0;
                     k = ss * r;
                 }
             }
             Tensor z = noise.next();
             Tensor next = combine(x0, as, eps, k);
-            if (c != 0) {
+            if (variance == Variance.LEARNED && i < steps - 1 && oneMinusR2 > 0 && ss > 0) {
+                double logBeta = Math.log(st * st * oneMinusR2);
+                double logBetaTilde = Math.log(ss * ss * oneMinusR2);
+                Tensor logVar = v.mul(logBeta - logBetaTilde).add(logBetaTilde);
+                next = next.add(z.mul(logVar.mul(0.5).exp()));
+            } else if (c != 0) {
                 next = next.add(z.mul(c));
             }
             x = next.detach();

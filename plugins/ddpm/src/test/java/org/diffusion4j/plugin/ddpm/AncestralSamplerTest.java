@@ -126,7 +126,7 @@ class AncestralSamplerTest {
         double err = TestSupport.mixtureError(mixture, sample(sampler(Map.of()), fmX0, 5).toArray());
         assertThat(err).isLessThan(0.15);
         Map<String, Object> bad = new HashMap<>();
-        bad.put("variance", "learned");
+        bad.put("variance", "sigma-hat");
         assertThatThrownBy(() -> sampler(bad)).isInstanceOf(ConfigException.class).hasMessageContaining("variance");
     }
 }
