@@ -1,5 +1,7 @@
 package org.diffusion4j.plugin.ddim;
 
+import org.diffusion4j.api.X0Clipping;
+import org.diffusion4j.api.Spacing;
 import java.util.List;
 import java.util.Locale;
 import org.diffusion4j.api.AbstractProvider;

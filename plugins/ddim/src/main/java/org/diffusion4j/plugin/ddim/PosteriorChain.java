@@ -1,5 +1,6 @@
 package org.diffusion4j.plugin.ddim;
 
+import org.diffusion4j.api.X0Clipping;
 import java.util.Arrays;
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;

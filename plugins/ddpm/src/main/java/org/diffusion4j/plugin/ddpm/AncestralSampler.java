@@ -1,5 +1,7 @@
 package org.diffusion4j.plugin.ddpm;
 
+import org.diffusion4j.api.X0Clipping;
+import org.diffusion4j.api.Spacing;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;

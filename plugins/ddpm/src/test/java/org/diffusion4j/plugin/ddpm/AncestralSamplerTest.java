@@ -1,5 +1,6 @@
 package org.diffusion4j.plugin.ddpm;
 
+import org.diffusion4j.api.X0Clipping;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package org.diffusion4j.plugin.ddpm;
+package org.diffusion4j.api;
 
 import java.util.Locale;
 import org.diffusion4j.api.Schedule;
@@ -18,6 +18,7 @@ import org.diffusion4j.api.TimeGrid;
  * data), built once as an immutable {@link TimeGrid}: step i always goes to {@code grid.t(i + 1)},
  * never to a time recomputed from the stride (diffusers #9261, #12633). A continuous-time schedule
  * (no training times) is treated as {@value #CONTINUOUS_CANDIDATES} equal steps on (tMin, tMax].
+ * Part of the SPI so that every strided sampler (ancestral, DDIM, …) names the same spacings.
  */
 public enum Spacing {
     LEADING,

@@ -1,4 +1,4 @@
-package org.diffusion4j.plugin.ddpm;
+package org.diffusion4j.api;
 
 import java.util.Arrays;
 import java.util.Locale;
