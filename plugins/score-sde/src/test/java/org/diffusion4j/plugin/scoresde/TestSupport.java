@@ -226,62 +226,9 @@ final class TestSupport {
         }
     }
 
-    /**
-     * Σ_k |share_k − w_k| + Σ_k w_k·(‖mean_k − μ_k‖ + |std_k − s_k|) after assigning each point to its most
-     * probable component: zero for a perfect sample up to Monte-Carlo noise of order 1/√n.
-     */
+    /** See {@link GaussianMixture#sampleError}. */
     static double mixtureError(GaussianMixture mixture, float[] points) {
-        int k = mixture.components();
-        int d = mixture.dimension();
-        int n = points.length / d;
-        double[][] mu = mixture.means();
-        double[] s = mixture.stds();
-        double[] w = mixture.weights();
-        int[] label = new int[n];
-        double[] count = new double[k];
-        double[][] sum = new double[k][d];
-        for (int i = 0; i < n; i++) {
-            double best = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < k; c++) {
-                double sq = 0;
-                for (int j = 0; j < d; j++) {
-                    double diff = points[i * d + j] - mu[c][j];
-                    sq += diff * diff;
-                }
-                double logp = Math.log(w[c]) - d * Math.log(s[c]) - sq / (2 * s[c] * s[c]);
-                if (logp > best) {
-                    best = logp;
-                    label[i] = c;
-                }
-            }
-            count[label[i]]++;
-            for (int j = 0; j < d; j++) {
-                sum[label[i]][j] += points[i * d + j];
-            }
-        }
-        double[] sq = new double[k];
-        double[][] mean = new double[k][d];
-        for (int c = 0; c < k; c++) {
-            for (int j = 0; j < d; j++) {
-                mean[c][j] = sum[c][j] / Math.max(1, count[c]);
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double diff = points[i * d + j] - mean[label[i]][j];
-                sq[label[i]] += diff * diff;
-            }
-        }
-        double e = 0;
-        for (int c = 0; c < k; c++) {
-            double std = Math.sqrt(sq[c] / Math.max(1, count[c] * d));
-            double m2 = 0;
-            for (int j = 0; j < d; j++) {
-                m2 += (mean[c][j] - mu[c][j]) * (mean[c][j] - mu[c][j]);
-            }
-            e += Math.abs(count[c] / n - w[c]) + w[c] * (Math.sqrt(m2) + Math.abs(std - s[c]));
-        }
-        return e;
+        return mixture.sampleError(points);
     }
 
     /** Root-mean-square distance between paired 2-D points. */
