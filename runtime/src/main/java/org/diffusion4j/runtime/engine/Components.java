@@ -56,11 +56,6 @@ public final class Components {
     }
 
     /** What was created, by label, in creation order. */
-    public Map<String, Registry.Created<?>> created() {
-        return Map.copyOf(created);
-    }
-
-    /** Same as {@link #created()} but in creation order. */
     public Map<String, Registry.Created<?>> createdInOrder() {
         return new LinkedHashMap<>(created);
     }

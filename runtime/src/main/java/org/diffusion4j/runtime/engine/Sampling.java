@@ -66,9 +66,5 @@ public final class Sampling {
         return new PointSet(dimension, out);
     }
 
-    /** A progress factory that shows nothing. */
-    public static IntFunction<Progress> quiet() {
-        return total -> null;
-    }
 
 }

@@ -3,7 +3,6 @@ package org.diffusion4j.runtime.engine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.tensor.Backend;
@@ -135,8 +134,4 @@ public final class Trainer {
         }
     }
 
-    /** The network's parameters by name (the model being trained). */
-    public Map<String, Tensor> parameters() {
-        return pipeline.model().network().parameters();
-    }
 }
