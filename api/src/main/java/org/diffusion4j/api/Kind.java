@@ -12,7 +12,9 @@ public enum Kind {
     LOSS(Loss.class),
     SAMPLER(Sampler.class),
     DATASET(Dataset.class),
-    METRIC(Metric.class);
+    METRIC(Metric.class),
+    /** Since SPI 1.1. */
+    LIKELIHOOD(Likelihood.class);
 
     private final Class<?> type;
 
