@@ -68,7 +68,9 @@ final class Commands {
                 command("sample", "draw samples from a trained checkpoint", c::sample),
                 command("eval", "score a sample file against a reference file with the point-cloud metrics", c::eval),
                 command("quickstart", "train, sample, evaluate and plot the flow-matching example (seed 000)",
-                        c::quickstart));
+                        c::quickstart),
+                command("bench", "time the issue-5 workloads (GEMM, train steps, sampling) beside PyTorch",
+                        new org.diffusion4j.runtime.bench.BenchCommand(out, err)::run));
     }
 
     interface Body {
