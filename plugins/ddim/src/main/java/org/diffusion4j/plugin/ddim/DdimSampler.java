@@ -1,5 +1,6 @@
 package org.diffusion4j.plugin.ddim;
 
+import org.diffusion4j.api.PosteriorChain;
 import org.diffusion4j.api.X0Clipping;
 import org.diffusion4j.api.Spacing;
 import java.util.Arrays;

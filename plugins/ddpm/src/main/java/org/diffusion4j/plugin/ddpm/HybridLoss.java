@@ -1,5 +1,6 @@
 package org.diffusion4j.plugin.ddpm;
 
+import org.diffusion4j.api.PosteriorChain;
 import java.util.Arrays;
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Loss;

@@ -1,14 +1,6 @@
-package org.diffusion4j.plugin.ddpm;
+package org.diffusion4j.api;
 
-import org.diffusion4j.api.X0Clipping;
 import java.util.Arrays;
-import org.diffusion4j.api.Affine;
-import org.diffusion4j.api.Model;
-import org.diffusion4j.api.NoiseStreams;
-import org.diffusion4j.api.Schedule;
-import org.diffusion4j.api.StepListener;
-import org.diffusion4j.api.TimeGrid;
-import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
 
 /**
@@ -33,11 +25,14 @@ import org.diffusion4j.api.tensor.Tensor;
  * Every step draws one {@link NoiseStreams#next()}, also where c = 0, so chains that should agree
  * consume identical noise (as in the PyTorch peer). With x̂0 clipping, ε̂ is recomputed as
  * (x_t − α_t·x̂0)/σ_t. The listener gets the new state at s and the x̂0 used. Per-call state only.
+ *
+ * <p>In the api (beside {@link Spacing} and {@link X0Clipping}) because the ddpm and ddim plugins both
+ * sample with it and a plugin may depend on the api alone.
  */
-final class PosteriorChain {
+public final class PosteriorChain {
 
     /** The variance of the added noise. */
-    enum Variance {
+    public enum Variance {
         ETA,
         BETA,
         BETA_TILDE,
@@ -48,7 +43,7 @@ final class PosteriorChain {
     private PosteriorChain() {
     }
 
-    static Tensor run(String name, Model model, TimeGrid grid, Variance variance, double eta, X0Clipping clipping,
+    public static Tensor run(String name, Model model, TimeGrid grid, Variance variance, double eta, X0Clipping clipping,
                       Tensor xStart, NoiseStreams noise, StepListener listener) {
         if (xStart.rank() != 2) {
             throw new IllegalArgumentException(name + " expects a [batch, dimension] start, got "
@@ -131,7 +126,7 @@ final class PosteriorChain {
     }
 
     /** Coefficients of a view as cx·x + cout·output at t, identity when the model predicts it. */
-    static Affine coefficients(Model model, View view, double t) {
+    public static Affine coefficients(Model model, View view, double t) {
         if (model.parameterization().predicts() == view) {
             return new Affine(0, 1);
         }
@@ -158,7 +153,7 @@ final class PosteriorChain {
      * determined at every step's start, σ_t > 0 there, α_s > 0 at every target, and the
      * signal-to-noise ratio must not grow along the forward path (else the posterior does not exist).
      */
-    static String refuse(String name, Model model, TimeGrid grid) {
+    public static String refuse(String name, Model model, TimeGrid grid) {
         Schedule schedule = model.schedule();
         for (int i = 0; i < grid.steps(); i++) {
             double t = grid.t(i);
