@@ -20,6 +20,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
@@ -402,19 +403,41 @@ final class Commands {
         o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points (.csv or .npy)").build());
         o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE").desc("held-out data (.csv or .npy)").build());
         o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST").desc("comma-separated metric names (default: sliced-w2,mmd2,energy)").build());
+        o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH")
+                .desc("instead of samples: report the likelihoods of the run's spec on its held-out data").build());
+        o.addOption(Option.builder().longOpt("likelihood").hasArg().argName("LABEL")
+                .desc("with --checkpoint: only this likelihood of the spec (default: all)").build());
+        o.addOption(Option.builder().longOpt("count").hasArg().argName("N")
+                .desc("with --checkpoint: evaluate the first N held-out points (default: all)").build());
+        o.addOption(set());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("also write the scores as JSON (must not exist)").build());
-        CommandLine cl = parse("eval", "--samples FILE --reference FILE", o, args);
+        CommandLine cl = parse("eval", "--samples FILE --reference FILE | --checkpoint PATH [--likelihood LABEL]", o, args);
         if (cl == null) {
             return 0;
         }
-        if (!cl.hasOption("samples") || !cl.hasOption("reference")) {
-            throw new UserException("eval needs --samples FILE and --reference FILE");
+        boolean model = cl.hasOption("checkpoint");
+        if (model ? cl.hasOption("samples") || cl.hasOption("reference") || cl.hasOption("metrics")
+                : !cl.hasOption("samples") || !cl.hasOption("reference")) {
+            throw new UserException("eval needs either --samples FILE and --reference FILE, or --checkpoint PATH");
+        }
+        if (!model && (cl.hasOption("likelihood") || cl.hasOption("count") || cl.hasOption("set"))) {
+            throw new UserException("--likelihood, --count and --set go with eval --checkpoint");
         }
         Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
         if (outFile != null) {
             requireNew(outFile);
         }
         PluginManager pm = plugins(cl);
+        ObjectNode json = model ? likelihoods(cl, pm) : metricScores(cl, pm);
+        String text = Manifest.toJson(json);
+        out.println(text);
+        if (outFile != null) {
+            AtomicFiles.writeString(outFile, text);
+        }
+        return 0;
+    }
+
+    private ObjectNode metricScores(CommandLine cl, PluginManager pm) throws Exception {
         PointSet a = PointFiles.read(Path.of(cl.getOptionValue("samples")));
         PointSet b = PointFiles.read(Path.of(cl.getOptionValue("reference")));
         Map<String, Double> scores;
@@ -430,12 +453,62 @@ final class Commands {
         }
         ObjectNode json = Manifest.JSON.createObjectNode();
         scores.forEach(json::put);
-        String text = Manifest.toJson(json);
-        out.println(text);
-        if (outFile != null) {
-            AtomicFiles.writeString(outFile, text);
+        return json;
+    }
+
+    /** −log p of the run's held-out (test) points under each likelihood of its spec. */
+    private ObjectNode likelihoods(CommandLine cl, PluginManager pm) throws Exception {
+        int count = cl.hasOption("count") ? positive("--count", cl.getOptionValue("count")) : Integer.MAX_VALUE;
+        Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
+        SafetensorsFile ck = Checkpoints.read(file);
+        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+                .with(values(cl.getOptionValues("set")));
+        ObjectNode json = Manifest.JSON.createObjectNode();
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            Map<String, Likelihood> chosen = new LinkedHashMap<>(p.likelihoods());
+            if (chosen.isEmpty()) {
+                throw new UserException("the run's spec has no likelihoods; add one with --set likelihoods.nll.name=COMPONENT"
+                        + " (likelihood components: " + pm.registry().list(Kind.LIKELIHOOD).stream()
+                        .map(c -> c.provider().name()).collect(java.util.stream.Collectors.joining(", ")) + ")");
+            }
+            if (cl.hasOption("likelihood")) {
+                String label = cl.getOptionValue("likelihood");
+                if (!chosen.containsKey(label)) {
+                    throw new UserException("the spec has no likelihood '" + label + "'; its likelihoods: "
+                            + String.join(", ", chosen.keySet()));
+                }
+                chosen.keySet().retainAll(List.of(label));
+            }
+            loadWeights(file, ck, p);
+            PointSet test = p.dataset().load(Split.TEST).head(count);
+            for (Map.Entry<String, Likelihood> e : chosen.entrySet()) {
+                long t0 = System.nanoTime();
+                Evaluation.LikelihoodScore s = Evaluation.likelihood(backend, p.model(), e.getValue(), test, spec.seed(),
+                        p.sampling().getInt("batch-size"));
+                ObjectNode n = json.putObject(e.getKey());
+                n.put("component", spec.likelihoods().get(e.getKey()).name());
+                n.put(s.bound() ? "nll-bound-nats" : "nll-nats", s.nats());
+                n.put("standard-error-nats", s.standardError());
+                n.put("bits-per-dim", s.bitsPerDim());
+                n.put("bound", s.bound());
+                n.put("points", s.points());
+                n.put("seconds", (System.nanoTime() - t0) / 1e9);
+            }
         }
-        return 0;
+        return json;
+    }
+
+    private static int positive(String option, String value) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UserException(option + " must be a positive integer, got '" + value + "'");
     }
 
     // ------------------------------------------------------------------ quickstart

@@ -3,6 +3,7 @@ package org.diffusion4j.runtime.engine;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.diffusion4j.api.Dataset;
+import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Loss;
 import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.Model;
@@ -21,16 +22,19 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
  * @param loss       training objective
  * @param samplers   samplers by label, in spec order
  * @param metrics    metrics by name
+ * @param likelihoods likelihoods by label, in spec order
  * @param training   resolved training settings
  * @param sampling   resolved sampling settings
  * @param components providers and resolved configs, for the manifest
  */
 public record Pipeline(PipelineSpec spec, Backend backend, Dataset dataset, Model model, Loss loss,
-                       Map<String, Sampler> samplers, Map<String, Metric> metrics, Config training, Config sampling,
+                       Map<String, Sampler> samplers, Map<String, Metric> metrics,
+                       Map<String, Likelihood> likelihoods, Config training, Config sampling,
                        Components components) {
 
     public Pipeline {
         samplers = new LinkedHashMap<>(samplers);
         metrics = new LinkedHashMap<>(metrics);
+        likelihoods = new LinkedHashMap<>(likelihoods);
     }
 }

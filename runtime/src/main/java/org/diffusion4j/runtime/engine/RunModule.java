@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Loss;
 import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.Model;
@@ -126,7 +127,16 @@ public final class RunModule extends AbstractModule {
             metrics.put(m, c.create(Kind.METRIC, "metric " + m, new ComponentRef("metrics", m, Map.of()),
                     d.dimension(), 0));
         }
-        return new Pipeline(spec, backend, d, model, loss, samplers, metrics,
+        Map<String, Likelihood> likelihoods = new LinkedHashMap<>();
+        for (Map.Entry<String, ComponentRef> e : spec.likelihoods().entrySet()) {
+            Likelihood l = c.create(Kind.LIKELIHOOD, "likelihood " + e.getKey(), e.getValue(), d.dimension(), 0);
+            String refusal = l.refuse(model);
+            if (refusal != null) {
+                throw new ConfigException("likelihood '" + e.getValue().name() + "' cannot evaluate this model: " + refusal);
+            }
+            likelihoods.put(e.getKey(), l);
+        }
+        return new Pipeline(spec, backend, d, model, loss, samplers, metrics, likelihoods,
                 Settings.training(spec.settings("training")), Settings.sampling(spec.settings("sampling")), c);
     }
 }

@@ -26,11 +26,18 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
                                   int batchSize, IntFunction<Progress> progress) {
-        // Sampling needs no gradients of the weights: without this every network op would record a graph.
+        return withFrozenWeights(model, () -> draw(backend, model, sampler, dimension, seed, count, batchSize, progress));
+    }
+
+    /**
+     * Runs {@code work} with the weights' gradients off: sampling and evaluation need none, and
+     * without this every network op would record a graph.
+     */
+    static <T> T withFrozenWeights(Model model, java.util.function.Supplier<T> work) {
         var parameters = model.network().parameters().values();
         parameters.forEach(p -> p.requiresGrad(false));
         try {
-            return draw(backend, model, sampler, dimension, seed, count, batchSize, progress);
+            return work.get();
         } finally {
             parameters.forEach(p -> p.requiresGrad(true));
         }

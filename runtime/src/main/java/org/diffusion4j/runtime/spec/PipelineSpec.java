@@ -36,6 +36,9 @@ import org.diffusion4j.runtime.UserException;
  *   ode: {name: flow-matching.euler, steps: 100}
  * sampling:         {count: 10000}
  * metrics:          [sliced-w2, mmd2, energy]
+ * likelihoods:
+ *   nll: {name: score-sde.likelihood}
+
  * </pre>
  *
  * Immutable; {@link #with(List)} applies {@code --set path=value} overrides and returns a new spec.
@@ -46,7 +49,7 @@ public final class PipelineSpec {
 
     /** The sections a spec may have. */
     public static final List<String> SECTIONS = List.of("name", "seed", "dataset", "schedule", "parameterization",
-            "network", "loss", "training", "samplers", "sampling", "metrics");
+            "network", "loss", "training", "samplers", "sampling", "metrics", "likelihoods");
 
     private static final Set<String> COMPONENT_SECTIONS = Set.of("dataset", "schedule", "parameterization", "network",
             "loss");
@@ -125,7 +128,8 @@ public final class PipelineSpec {
 
     /**
      * Applies {@code path=value} overrides: {@code sampler.steps=50} is read as
-     * {@code samplers.*.steps} when the spec has exactly one sampler; {@code samplers.ode.steps=50},
+     * {@code samplers.*.steps} when the spec has exactly one sampler (likewise {@code likelihood.}
+     * for {@code likelihoods}); {@code samplers.ode.steps=50},
      * {@code network.width=128}, {@code training.lr=3e-4}, {@code seed=1} set single values. Values
      * are read as YAML scalars (numbers, true/false, strings).
      */
@@ -148,13 +152,13 @@ public final class PipelineSpec {
                 throw new UserException("--set " + o + ": the value must be a single number, boolean or string");
             }
             List<String> parts = new ArrayList<>(List.of(path.split("\\.")));
-            if (parts.get(0).equals("sampler")) {
-                parts.set(0, "samplers");
-                parts.add(1, onlySampler(copy, o));
+            if (parts.get(0).equals("sampler") || parts.get(0).equals("likelihood")) {
+                parts.set(0, parts.get(0) + "s");
+                parts.add(1, onlyLabel(copy, parts.get(0), o));
             }
             if (!SECTIONS.contains(parts.get(0))) {
                 throw new UserException("--set " + o + ": unknown section '" + parts.get(0) + "'; known sections: "
-                        + String.join(", ", SECTIONS) + " (and 'sampler' for a spec with one sampler)");
+                        + String.join(", ", SECTIONS) + " (and 'sampler' / 'likelihood' for a spec with one of them)");
             }
             ObjectNode node = copy;
             for (int i = 0; i < parts.size() - 1; i++) {
@@ -172,11 +176,12 @@ public final class PipelineSpec {
         return new PipelineSpec(copy, source);
     }
 
-    private static String onlySampler(ObjectNode root, String override) {
-        JsonNode s = root.get("samplers");
+    private static String onlyLabel(ObjectNode root, String section, String override) {
+        JsonNode s = root.get(section);
         if (s == null || s.size() != 1) {
-            throw new UserException("--set " + override + ": 'sampler.' is ambiguous, the spec has "
-                    + (s == null ? 0 : s.size()) + " samplers; use samplers.LABEL.option");
+            String singular = section.substring(0, section.length() - 1);
+            throw new UserException("--set " + override + ": '" + singular + ".' is ambiguous, the spec has "
+                    + (s == null ? 0 : s.size()) + " " + section + "; use " + section + ".LABEL.option");
         }
         return s.fieldNames().next();
     }
@@ -196,6 +201,9 @@ public final class PipelineSpec {
         }
         if (root.has("samplers")) {
             samplers();
+        }
+        if (root.has("likelihoods")) {
+            likelihoods();
         }
         if (root.has("seed") && !root.get("seed").canConvertToLong()) {
             throw new UserException("pipeline spec " + source + ": seed must be an integer, got " + root.get("seed"));
@@ -228,16 +236,25 @@ public final class PipelineSpec {
 
     /** The samplers by label, in spec order. */
     public Map<String, ComponentRef> samplers() {
+        return labelled("samplers", "sampler", "ode: {name: flow-matching.euler}");
+    }
+
+    /** The likelihoods ({@code eval --checkpoint}) by label, in spec order. */
+    public Map<String, ComponentRef> likelihoods() {
+        return labelled("likelihoods", "likelihood", "nll: {name: score-sde.likelihood}");
+    }
+
+    private Map<String, ComponentRef> labelled(String section, String singular, String example) {
         Map<String, ComponentRef> out = new LinkedHashMap<>();
-        JsonNode s = root.get("samplers");
+        JsonNode s = root.get(section);
         if (s == null) {
             return out;
         }
         if (!s.isObject()) {
-            throw new UserException("pipeline spec " + source + ": 'samplers' must map labels to samplers "
-                    + "(ode: {name: flow-matching.euler})");
+            throw new UserException("pipeline spec " + source + ": '" + section + "' must map labels to " + section
+                    + " (" + example + ")");
         }
-        s.fields().forEachRemaining(e -> out.put(e.getKey(), toRef("sampler " + e.getKey(), e.getValue())));
+        s.fields().forEachRemaining(e -> out.put(e.getKey(), toRef(singular + " " + e.getKey(), e.getValue())));
         return out;
     }
 

@@ -78,4 +78,17 @@ class PipelineSpecTest {
         PipelineSpec s = PipelineSpec.parse("schedule: flow-matching.linear\n", "s", false);
         assertThat(s.component("schedule")).isEqualTo(new ComponentRef("schedule", "flow-matching.linear", Map.of()));
     }
+
+    @Test
+    void likelihoodsAreLabelledComponentsWithTheirOwnShorthand() {
+        PipelineSpec s = PipelineSpec.parse("likelihoods:\n  nll: {name: score-sde.likelihood, probes: 1}\n", "s", false)
+                .with(java.util.List.of("likelihood.probes=4"));
+        assertThat(s.likelihoods()).containsEntry("nll",
+                new ComponentRef("likelihood nll", "score-sde.likelihood", Map.of("probes", 4)));
+        PipelineSpec two = PipelineSpec.parse("likelihoods: {a: {name: x}, b: {name: y}}\n", "s", false);
+        assertThatThrownBy(() -> two.with(java.util.List.of("likelihood.probes=4")))
+                .hasMessageContaining("ambiguous").hasMessageContaining("likelihoods.LABEL.option");
+        assertThatThrownBy(() -> PipelineSpec.parse("likelihoods: [a, b]\n", "s", false))
+                .hasMessageContaining("'likelihoods' must map labels");
+    }
 }
