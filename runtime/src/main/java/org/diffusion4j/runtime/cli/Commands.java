@@ -67,7 +67,7 @@ final class Commands {
                 command("describe", "describe KIND NAME: what a component is and its options", c::describe),
                 command("train", "train a pipeline spec; --resume continues a run from its last checkpoint", c::train),
                 command("sample", "draw samples from a trained checkpoint", c::sample),
-                command("eval", "score a sample file against a reference file with the point-cloud metrics", c::eval),
+                command("eval", "score samples against held-out data (metrics), or a checkpoint by its likelihoods (nats, bits/dim)", c::eval),
                 command("quickstart", "train, sample, evaluate and plot the flow-matching example (seed 000)",
                         c::quickstart),
                 command("bench", "time the issue-5 workloads (GEMM, train steps, sampling) beside PyTorch",
