@@ -23,7 +23,24 @@ import org.diffusion4j.api.tensor.Tensor;
  *     Gaussian or Rademacher (E[vvᵀ] = I). The first term is a gradient of the network output with
  *     respect to its input, differentiated again for training: it uses the api's second-order
  *     autodiff ({@link Tensor#grad(Tensor, List, boolean)} with createGraph).</li>
+ * <li>{@code ISM}, implicit score matching (Hyvärinen 2005, Thm. 1; seed 003, "ISM_k(f) =
+ *     E[½‖f(X_k)‖² + div f(X_k)]"), on the perturbed data: ℓ(σ) = E[tr(∇ₓs_θ(x̃, σ)) + ½‖s_θ(x̃, σ)‖²].
+ *     The divergence is {@code EXACT} — D vector–Jacobian products with the unit vectors e_j, one
+ *     backward pass per coordinate, each kept differentiable (createGraph) so the weights get the
+ *     gradient of the trace; for low dimension — or {@code HUTCHINSON}, the unbiased estimate
+ *     vᵀ∇ₓ(s_θ·v) with one projection v per point (Hutchinson 1989; E[vvᵀ] = I). ISM with Hutchinson's
+ *     divergence is sliced score matching with the ½‖s‖² term kept exact (the variance-reduced
+ *     "SSM-VR" of Song et al. 2019, Eq. 8).</li>
  * </ul>
+ * <p><b>Why ISM and SSM run on the perturbed data x̃ = x + σz, weighted by λ(σ) = σ².</b> Each level
+ * is the score-matching problem of the smoothed density q_σ = p ∗ N(0, σ²I) (seed 003, "ISM_k" with
+ * X_k ~ p_k; Song and Ermon 2019, §4.2 note that SSM can replace DSM in Eq. 6), so all three
+ * objectives estimate the same minimiser, the score of q_σ, and differ from the explicit loss
+ * ½E‖s_θ − ∇log q_σ‖² only by constants (Hyvärinen 2005, Thm. 1; Vincent 2011, Eq. 11). Hyvärinen's
+ * identity needs a differentiable density whose product with s_θ vanishes at infinity: q_σ has one
+ * for any data, the raw data (a point cloud, a manifold) need not. λ(σ) = σ² is Song and Ermon's
+ * choice (§4.2): ‖∇log q_σ‖ ∝ 1/σ, so σ²·ℓ(σ) is of the same order at every level and no level
+ * dominates; the same weighting for the three objectives keeps them interchangeable in one spec.
  * s_θ is the model's {@link View#SCORE} view, so any parameterization whose score is determined can
  * be trained. The loss is the batch mean of the per-point value (DSM: summed over coordinates).
  *
@@ -35,7 +52,12 @@ public final class NcsnLoss implements Loss {
 
     /** The objective. */
     public enum Objective {
-        DSM, SSM
+        DSM, SSM, ISM
+    }
+
+    /** How ISM takes the divergence tr(∇ₓ s_θ). */
+    public enum Divergence {
+        EXACT, HUTCHINSON
     }
 
     /** The distribution of the SSM projections. */
@@ -45,12 +67,27 @@ public final class NcsnLoss implements Loss {
 
     private final Objective objective;
     private final Projection projection;
+    private final Divergence divergence;
     private final String name;
 
+    /** DSM, or SSM with the given projections. */
     public NcsnLoss(Objective objective, Projection projection) {
+        this(objective, projection, objective == Objective.SSM ? Divergence.HUTCHINSON : Divergence.EXACT);
+    }
+
+    /**
+     * @param projection distribution of v (SSM, and ISM with the Hutchinson divergence)
+     * @param divergence how ISM takes the divergence (SSM always projects; DSM takes none)
+     */
+    public NcsnLoss(Objective objective, Projection projection, Divergence divergence) {
         this.objective = objective;
         this.projection = projection;
-        this.name = objective == Objective.DSM ? DenoisingScoreMatchingProvider.NAME : SlicedScoreMatchingProvider.NAME;
+        this.divergence = divergence;
+        this.name = switch (objective) {
+            case DSM -> DenoisingScoreMatchingProvider.NAME;
+            case SSM -> SlicedScoreMatchingProvider.NAME;
+            case ISM -> ImplicitScoreMatchingProvider.NAME;
+        };
     }
 
     @Override
@@ -95,13 +132,26 @@ public final class NcsnLoss implements Loss {
         }
         Tensor leaf = Tensor.of(be, xt.toArray(), n, d).requiresGrad(true);
         Tensor score = score(model, leaf, t, cx, cout, xTerm);
-        Tensor v = Tensor.randn(be, rng, n, d);
-        if (projection == Projection.RADEMACHER) {
-            v = v.sign();
+        Tensor perPoint;
+        if (objective == Objective.ISM && divergence == Divergence.EXACT) {
+            // tr(∇ₓ s) row by row: the VJP with e_j gives row r's ∂s_j/∂x_r; keep its column j.
+            Tensor trace = null;
+            for (int j = 0; j < d; j++) {
+                Tensor ej = unitColumn(be, n, d, j);
+                Tensor dj = Tensor.grad(score, ej, List.of(leaf), true).get(0).mul(ej).sum(1);
+                trace = trace == null ? dj : trace.add(dj);
+            }
+            perPoint = trace.add(score.square().sum(1).mul(0.5));
+        } else {
+            Tensor v = Tensor.randn(be, rng, n, d);
+            if (projection == Projection.RADEMACHER) {
+                v = v.sign();
+            }
+            Tensor sv = score.mul(v);
+            Tensor grad = Tensor.grad(sv.sum(), List.of(leaf), true).get(0);
+            Tensor second = objective == Objective.SSM ? sv.sum(1).square() : score.square().sum(1);
+            perPoint = grad.mul(v).sum(1).add(second.mul(0.5));
         }
-        Tensor sv = score.mul(v);
-        Tensor grad = Tensor.grad(sv.sum(), List.of(leaf), true).get(0);
-        Tensor perPoint = grad.mul(v).sum(1).add(sv.sum(1).square().mul(0.5));
         double[] lambda = new double[n];
         for (int r = 0; r < n; r++) {
             lambda[r] = sigma[r] * sigma[r];
@@ -119,6 +169,15 @@ public final class NcsnLoss implements Loss {
         return xTerm ? s.add(x.mul(column(be, cx))) : s;
     }
 
+    /** The [n, d] matrix with ones in column j. */
+    private static Tensor unitColumn(Backend be, int n, int d, int j) {
+        float[] f = new float[n * d];
+        for (int r = 0; r < n; r++) {
+            f[r * d + j] = 1;
+        }
+        return Tensor.of(be, f, n, d);
+    }
+
     static Tensor column(Backend be, double[] v) {
         float[] f = new float[v.length];
         for (int i = 0; i < f.length; i++) {
@@ -129,6 +188,12 @@ public final class NcsnLoss implements Loss {
 
     @Override
     public String toString() {
-        return name + (objective == Objective.SSM ? " (projection " + projection.name().toLowerCase(Locale.ROOT) + ")" : "");
+        String p = projection.name().toLowerCase(Locale.ROOT);
+        return switch (objective) {
+            case DSM -> name;
+            case SSM -> name + " (projection " + p + ")";
+            case ISM -> name + " (divergence " + divergence.name().toLowerCase(Locale.ROOT)
+                    + (divergence == Divergence.HUTCHINSON ? ", projection " + p : "") + ")";
+        };
     }
 }
