@@ -279,6 +279,27 @@ class BadInputIT {
     }
 
     @Test
+    void evalOfACheckpointWithoutLikelihoodsSaysHowToAddOne() {
+        failsLeaving(tmp, d4j, new String[]{"eval", "--checkpoint", validRun.toString()},
+                "no likelihoods", "--set likelihoods.nll.name=");
+    }
+
+    @Test
+    void evalWithAnUnknownLikelihoodComponentListsTheKnownOnes() {
+        failsLeaving(tmp, d4j, new String[]{"eval", "--checkpoint", validRun.toString(), "--set",
+                "likelihoods.nll.name=frobnicate"}, "unknown likelihood 'frobnicate'", "known likelihoods");
+    }
+
+    @Test
+    void evalOptionsOfTheTwoModesDoNotMix() {
+        Path a = tmp.resolve("a.csv");
+        failsLeaving(tmp, d4j, new String[]{"eval", "--checkpoint", validRun.toString(), "--samples", a.toString()},
+                "either --samples FILE and --reference FILE, or --checkpoint PATH");
+        failsLeaving(tmp, d4j, new String[]{"eval", "--checkpoint", validRun.toString(), "--count", "0"},
+                "--count must be a positive integer");
+    }
+
+    @Test
     void quickstartIntoANonEmptyFolderIsRefused() {
         failsLeaving(tmp, d4j, new String[]{"quickstart", "--out", out.toString()}, out.toString());
     }
