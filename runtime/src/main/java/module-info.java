@@ -6,6 +6,10 @@ module org.diffusion4j.runtime {
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires transitive java.desktop;
+    // Optional: the GEMM kernels use the Vector API when the launcher adds this module.
+    requires static jdk.incubator.vector;
+    // the bench reads per-thread allocation counters (com.sun.management.ThreadMXBean)
+    requires jdk.management;
 
     exports org.diffusion4j.runtime;
     exports org.diffusion4j.runtime.backend;

@@ -1,8 +1,37 @@
 package org.diffusion4j.runtime.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.engine.Manifest;
+import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.plugin.PluginManager;
 
-/** The launcher's {@code bench} command: the end-to-end speed workloads of issue 5 beside the PyTorch peer. */
+/**
+ * The launcher's {@code bench} command: the end-to-end workloads of issue 5 (GEMM, training steps, the
+ * whole quickstart training, sampling, memory) on the Java backend, then the same plans in the project's
+ * PyTorch reference script, one run after the other, and a table of both with the ratio and the target.
+ * Ratios are taken within one run because this kind of machine varies by tens of percent between runs.
+ */
 public final class BenchCommand {
 
     private final PrintStream out;
@@ -13,9 +42,164 @@ public final class BenchCommand {
         this.err = err;
     }
 
+    private static Options options() {
+        Options o = new Options();
+        o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
+                .desc("worker threads of the Java backend (default: all cores); PyTorch runs with 1 and N, the"
+                        + " better counts").build());
+        o.addOption(Option.builder().longOpt("quick").desc("tiny iteration counts: a smoke run, figures not comparable")
+                .build());
+        o.addOption(Option.builder().longOpt("no-peer").desc("skip the PyTorch side").build());
+        o.addOption(Option.builder().longOpt("python").hasArg().argName("PATH")
+                .desc("Python interpreter with torch (default: /usr/bin/python3, else python3)").build());
+        o.addOption(Option.builder().longOpt("only").hasArg().argName("LIST")
+                .desc("comma-separated workloads (default: all): " + String.join(", ", Workload.ids())).build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE")
+                .desc("also write the results as JSON (must not exist)").build());
+        o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
+                .desc("plugins folder (default: the distribution's plugins/)").build());
+        o.addOption(Option.builder().longOpt("backend").hasArg().argName("NAME").desc("compute backend (default: java)")
+                .build());
+        return o;
+    }
+
     /** Runs the command; returns the exit status. */
     public int run(String[] args) throws Exception {
-        err.println("bench: not built yet");
-        return 1;
+        Options options = options();
+        CommandLine cl = new DefaultParser().parse(options, args);
+        if (cl.hasOption("help")) {
+            StringWriter w = new StringWriter();
+            new HelpFormatter().printHelp(new PrintWriter(w), 100, "diffusion4j bench [options]", "", options, 2, 2,
+                    "", true);
+            out.print(w);
+            return 0;
+        }
+        if (!cl.getArgList().isEmpty()) {
+            throw new UserException("bench takes no arguments, got " + cl.getArgList() + " (see 'diffusion4j bench --help')");
+        }
+        List<Workload> selected = select(cl.getOptionValue("only"));
+        int threads = threads(cl.getOptionValue("threads"));
+        Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
+        if (outFile != null && Files.exists(outFile)) {
+            throw new UserException(outFile + " already exists; choose another --out (existing outputs are never"
+                    + " overwritten)");
+        }
+        boolean quick = cl.hasOption("quick");
+        ArrayNode plans = Manifest.JSON.createArrayNode();
+        selected.forEach(w -> plans.add(w.plan(quick)));
+
+        ObjectNode report = Manifest.JSON.createObjectNode();
+        report.put("date_utc", Instant.now().toString()).put("quick", quick).put("java_threads", threads);
+        report.set("machine", Machine.describe());
+        report.put("load_before", Machine.loadAverage());
+
+        // Java side
+        PluginManager pm = PluginManager.load(pluginsDir(cl.getOptionValue("plugins")));
+        ObjectNode java = Manifest.JSON.createObjectNode();
+        try (Backend backend = pm.backend(cl.getOptionValue("backend", "java")).create(threads)) {
+            report.put("backend", backend.name());
+            JavaRunner runner = new JavaRunner(backend, pm.registry());
+            for (JsonNode plan : plans) {
+                String name = plan.get("name").asText();
+                err.printf(Locale.ROOT, "bench: diffusion4j %s ...%n", name);
+                ObjectNode r = runner.run(plan);
+                java.set(name, r);
+                err.printf(Locale.ROOT, "bench: diffusion4j %s: %s %s%n", name,
+                        Table.figure(r.get("value").asDouble()), Workload.byId(name).measure.label);
+            }
+        }
+
+        // PyTorch side, after the Java side has finished (never concurrently)
+        ObjectNode peer = report.putObject("peer");
+        List<JsonNode> torchRuns = new ArrayList<>();
+        if (cl.hasOption("no-peer")) {
+            peer.put("available", false).put("reason", "--no-peer");
+        } else {
+            TorchPeer torch = new TorchPeer(cl.getOptionValue("python", TorchPeer.defaultPython()), err);
+            String why = torch.unavailable();
+            if (why != null) {
+                peer.put("available", false).put("reason", why);
+                err.println("bench: no PyTorch column: " + why);
+            } else {
+                peer.put("available", true);
+                ArrayNode runs = peer.putArray("runs");
+                for (int t : threads == 1 ? new int[] {1} : new int[] {1, threads}) {
+                    err.printf(Locale.ROOT, "bench: PyTorch with %d thread(s) ...%n", t);
+                    JsonNode doc = torch.run(plans, t);
+                    runs.add(doc);
+                    torchRuns.add(doc);
+                }
+            }
+        }
+        report.put("load_after", Machine.loadAverage());
+
+        Table table = new Table(selected, java, torchRuns);
+        ArrayNode rows = table.json();
+        for (int i = 0; i < rows.size(); i++) {
+            ((ObjectNode) rows.get(i)).set("plan", plans.get(i));
+        }
+        report.set("workloads", rows);
+        out.println();
+        out.print(table.render());
+        out.printf(Locale.ROOT, "ratio = speed-up of diffusion4j over PyTorch (for wall time: PyTorch / diffusion4j);"
+                + " PyTorch = the better of its thread counts (tN = N threads)%n");
+        if (!peer.get("available").asBoolean()) {
+            out.println("PyTorch column empty: " + peer.get("reason").asText());
+        }
+        out.printf(Locale.ROOT, "machine: %s; Java backend threads %d; load average before %s, after %s%s%n",
+                report.get("machine").get("cpu").asText(), threads, report.get("load_before").asText(),
+                report.get("load_after").asText(), quick ? "; --quick: smoke-run figures, not comparable" : "");
+        if (outFile != null) {
+            AtomicFiles.writeString(outFile, Manifest.toJson(report));
+            out.println("results: " + outFile);
+        }
+        return 0;
+    }
+
+    private static List<Workload> select(String only) {
+        if (only == null) {
+            return List.of(Workload.values());
+        }
+        Set<Workload> chosen = new LinkedHashSet<>();
+        for (String s : only.split(",")) {
+            String id = s.trim();
+            Workload w = Workload.byId(id);
+            if (w == null) {
+                throw new UserException("unknown workload '" + id + "' in --only; workloads: "
+                        + String.join(", ", Workload.ids()));
+            }
+            chosen.add(w);
+        }
+        // always in catalogue order: the quickstart training first, so its time includes the warm-up
+        return List.of(Workload.values()).stream().filter(chosen::contains).toList();
+    }
+
+    private static int threads(String value) {
+        if (value == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        int t;
+        try {
+            t = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            t = -1;
+        }
+        if (t < 1 || t > 1024) {
+            throw new UserException("--threads must be an integer in [1, 1024], got '" + value + "'");
+        }
+        return t;
+    }
+
+    private static Path pluginsDir(String option) throws IOException {
+        if (option != null) {
+            Path dir = Path.of(option);
+            if (!Files.isDirectory(dir)) {
+                throw new UserException("plugins folder not found: " + dir);
+            }
+            return dir;
+        }
+        String home = System.getProperty("diffusion4j.home");
+        return home == null ? null : Path.of(home, "plugins");
     }
 }

@@ -1,0 +1,214 @@
+package org.diffusion4j.runtime.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Storage;
+import org.diffusion4j.runtime.engine.Manifest;
+import org.diffusion4j.runtime.engine.Pipeline;
+import org.diffusion4j.runtime.engine.RunModule;
+import org.diffusion4j.runtime.engine.Sampling;
+import org.diffusion4j.runtime.engine.Trainer;
+import org.diffusion4j.runtime.engine.TrainingState;
+import org.diffusion4j.runtime.plugin.Registry;
+import org.diffusion4j.runtime.spec.PipelineSpec;
+
+/**
+ * Runs a {@link Workload#plan} on the Java side, through the code a user's run goes through: GEMMs
+ * through {@link Backend#gemm}; training through {@link Trainer} on a pipeline assembled from a spec
+ * (quickstart's for the seed MLP, the DDPM two-moons example's for the ε-MLP); sampling through
+ * {@link Sampling} with the spec's sampler. Each result holds the figure ({@code value}), the block
+ * times it came from, the peak RSS during the workload and, for training and sampling, the heap bytes
+ * allocated per step.
+ */
+final class JavaRunner {
+
+    private final Backend backend;
+    private final Registry registry;
+
+    JavaRunner(Backend backend, Registry registry) {
+        this.backend = backend;
+        this.registry = registry;
+    }
+
+    ObjectNode run(JsonNode plan) throws Exception {
+        Memory.resetPeak();
+        ObjectNode r = switch (plan.get("kind").asText()) {
+            case "gemm" -> gemm(plan);
+            case "train" -> train(plan);
+            case "quickstart" -> quickstart(plan);
+            case "sample" -> sample(plan);
+            default -> throw new IllegalStateException("unknown workload kind in " + plan);
+        };
+        r.put("peak_rss_mib", Memory.peakRssMiB());
+        return r;
+    }
+
+    // ------------------------------------------------------------------ GEMM
+
+    private ObjectNode gemm(JsonNode p) {
+        int m = p.get("m").asInt();
+        int n = p.get("n").asInt();
+        int k = p.get("k").asInt();
+        Storage a = backend.upload(fill(m * k, 1));
+        Storage b = backend.upload(fill(k * n, 2));
+        Storage c = backend.allocate(m * n);
+        Runnable op = () -> backend.gemm(1, false, false, m, n, k, a, 0, b, 0, c, false);
+        for (int i = 0; i < p.get("warmup").asInt(); i++) {
+            op.run();
+        }
+        int per = p.get("per_block").asInt();
+        double[] seconds = new double[p.get("blocks").asInt()];
+        for (int blk = 0; blk < seconds.length; blk++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < per; i++) {
+                op.run();
+            }
+            // read one value back so a lazily executing backend has really finished
+            float[] probe = new float[m * n];
+            backend.download(c, probe);
+            seconds[blk] = (System.nanoTime() - t0) / 1e9;
+        }
+        double flops = 2.0 * m * n * k * per;
+        return result(flops / median(seconds) / 1e9, seconds);
+    }
+
+    /** Deterministic values in [-0.5, 0.5) (a multiplicative hash of the index; no RNG state needed). */
+    private static float[] fill(int size, int salt) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            long h = (i + 1L) * 0x9E3779B97F4A7C15L + salt * 0xBF58476D1CE4E5B9L;
+            v[i] = ((h >>> 40) & 0xFFFF) / 65536f - 0.5f;
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    private ObjectNode train(JsonNode p) throws Exception {
+        int warmup = p.get("warmup").asInt();
+        int per = p.get("per_block").asInt();
+        int blocks = p.get("blocks").asInt();
+        long total = warmup + (long) blocks * per;
+        Pipeline pipeline = pipeline(p.get("net").asText(), List.of("dataset.count=" + p.get("count").asInt(),
+                "training.batch-size=" + p.get("batch").asInt(), "training.steps=" + total));
+        long[] nanos = new long[blocks + 1];
+        long[] alloc = new long[blocks + 1];
+        TrainingState state = new TrainingState(backend, pipeline.model().network().parameters());
+        new Trainer(pipeline).train(state, s -> {
+            long done = s.step() - warmup;
+            if (done >= 0 && done % per == 0) {
+                int i = (int) (done / per);
+                nanos[i] = System.nanoTime();
+                alloc[i] = Memory.allocatedBytes();
+            }
+        }, null);
+        double[] seconds = new double[blocks];
+        for (int i = 0; i < blocks; i++) {
+            seconds[i] = (nanos[i + 1] - nanos[i]) / 1e9;
+        }
+        ObjectNode r = result(per / median(seconds), seconds);
+        putPerStep(r, alloc[0], alloc[blocks], (long) blocks * per);
+        return r;
+    }
+
+    /** The whole quickstart training as the quickstart command runs it (no checkpoint files). */
+    private ObjectNode quickstart(JsonNode p) throws Exception {
+        Pipeline pipeline = pipeline(p.get("net").asText(), List.of("dataset.count=" + p.get("count").asInt(),
+                "training.batch-size=" + p.get("batch").asInt(), "training.steps=" + p.get("steps").asInt()));
+        long a0 = Memory.allocatedBytes();
+        long t0 = System.nanoTime();
+        TrainingState state = new TrainingState(backend, pipeline.model().network().parameters());
+        new Trainer(pipeline).train(state, s -> { }, null);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ObjectNode r = result(seconds, new double[] {seconds});
+        putPerStep(r, a0, Memory.allocatedBytes(), state.step());
+        r.put("steps", state.step());
+        return r;
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    private ObjectNode sample(JsonNode p) {
+        String net = p.get("net").asText();
+        String sampler = net.equals("seed") ? "ode" : "ancestral";
+        String component = net.equals("seed") ? "flow-matching.euler" : "ddpm.ancestral";
+        int count = p.get("count").asInt();
+        int steps = p.get("steps").asInt();
+        Pipeline pipeline = pipeline(net, List.of("samplers." + sampler + ".steps=" + steps,
+                "samplers.warm.name=" + component, "samplers.warm.steps=" + p.get("warmup_steps").asInt()));
+        int dim = pipeline.dataset().dimension();
+        long seed = pipeline.spec().seed();
+        PointSet warm = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get("warm"), dim, seed, count,
+                count, total -> null);
+        checkFinite(warm);
+        double[] seconds = new double[p.get("blocks").asInt()];
+        long a0 = Memory.allocatedBytes();
+        for (int i = 0; i < seconds.length; i++) {
+            long t0 = System.nanoTime();
+            PointSet x = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get(sampler), dim, seed, count,
+                    count, total -> null);
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+            checkFinite(x);
+        }
+        ObjectNode r = result((double) count * steps / median(seconds), seconds);
+        putPerStep(r, a0, Memory.allocatedBytes(), (long) seconds.length * steps);
+        return r;
+    }
+
+    private static void checkFinite(PointSet x) {
+        for (float v : x.values()) {
+            if (!Float.isFinite(v)) {
+                throw new IllegalStateException("sampling produced a non-finite value");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Pipeline pipeline(String net, List<String> overrides) {
+        String resource = net.equals("seed") ? "/org/diffusion4j/runtime/cli/quickstart.yaml"
+                : "/org/diffusion4j/runtime/bench/ddpm-mlp.yaml";
+        PipelineSpec spec = PipelineSpec.parse(resource(resource), resource, false).with(overrides);
+        return RunModule.assemble(spec, registry, backend);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = JavaRunner.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + name, e);
+        }
+    }
+
+    private static ObjectNode result(double value, double[] seconds) {
+        ObjectNode r = Manifest.JSON.createObjectNode().put("value", value);
+        ArrayNode a = r.putArray("block_seconds");
+        Arrays.stream(seconds).forEach(a::add);
+        return r;
+    }
+
+    private static void putPerStep(ObjectNode r, long before, long after, long steps) {
+        if (before >= 0 && after >= 0 && steps > 0) {
+            r.put("alloc_bytes_per_step", (double) (after - before) / steps);
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""PyTorch side of `diffusion4j bench`: the same workloads, shapes, optimiser and iteration counts as the
+Java side, read from the plan the launcher writes (`--plan FILE`, a JSON list), results as one JSON
+document on stdout (diagnostics on stderr).
+
+Run by hand: `diffusion4j bench --out r.json` records each plan under workloads[].plan; save the list of
+plans to plan.json, then
+    OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 torch_bench.py --plan plan.json --threads 1
+
+Fairness (shared/peers/README.md, "Two traps"): set OPENBLAS_CORETYPE=SkylakeX on AVX-512 machines whose
+CPU OpenBLAS 0.3.21 does not know (otherwise it runs SSE3 kernels) and OMP_WAIT_POLICY=PASSIVE (otherwise
+libgomp's spinning threads fight OpenBLAS's pool); the launcher sets both in this process's environment
+before torch is imported, and runs 1 and N threads, keeping the better figure.
+
+Workloads (each the work one Java step does):
+  gemm        C = A @ B, A m x k, B k x n, float32 (torch.mm into a preallocated out).
+  train/seed  seed 000's flow-matching step (Lipman et al. 2023; the "Unified Perspective" blog, §2.3):
+              minibatch from a per-epoch randperm, t ~ U(0,1), x1 ~ N(0,I), x_t = (1-t) x0 + t x1,
+              loss = mean over the batch of sum_j (v(x_t, t) - (x1 - x0))_j^2, backward, Adam 1e-3,
+              EMA of the weights (decay min(0.999, (1+k)/(10+k))), as quickstart.yaml trains.
+  train/ddpm  DDPM L_simple step (Ho et al. 2020, Algorithm 1): t ~ U{0..999}, eps ~ N(0,I),
+              x_t = sqrt(abar_t) x0 + sqrt(1-abar_t) eps, loss = mean (eps - eps_theta(x_t, t))^2, Adam 1e-3.
+  quickstart  the whole seed-000 training (10 000 points, batch 512, 4 000 steps), wall time from model
+              creation to the last step, warm-up included.
+  sample/seed Euler ODE from t = 1 to 0 (x <- x - v/K), 10 000 points, K steps.
+  sample/ddpm ancestral sampling (Ho et al. 2020, Algorithm 2, sigma^2 = beta) over K steps.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+def peak_reset():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def seed_net():
+    return nn.Sequential(nn.Linear(3, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+
+
+def ddpm_net():
+    return nn.Sequential(nn.Linear(34, 128), nn.SiLU(), nn.Linear(128, 128), nn.SiLU(),
+                         nn.Linear(128, 128), nn.SiLU(), nn.Linear(128, 2))
+
+
+FREQS = torch.tensor([10000.0 ** (-i / 16) for i in range(16)])
+
+
+def embed(t):
+    """32 sinusoidal features of the integer step t (shape (n,))."""
+    a = t.float()[:, None] * FREQS[None, :]
+    return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+
+def two_gaussians(n, g):
+    centres = torch.tensor([[4.0, 4.0], [4.0, -4.0]])
+    return centres[torch.randint(0, 2, (n,), generator=g)] + 0.5 * torch.randn(n, 2, generator=g)
+
+
+def linear_betas():
+    betas = torch.linspace(1e-4, 0.02, 1000)
+    return betas, torch.cumprod(1 - betas, 0)
+
+
+class Trainer:
+    """One optimiser step per call, the same pieces the Java Trainer runs for the pipeline."""
+
+    def __init__(self, net_name, count, batch, g):
+        self.g = g
+        self.net = seed_net() if net_name == "seed" else ddpm_net()
+        self.kind = net_name
+        self.data = two_gaussians(count, g)
+        self.batch = batch
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        self.params = [p for p in self.net.parameters()]
+        self.ema = [p.detach().clone() for p in self.params] if net_name == "seed" else None
+        self.k = 0
+        self.perm = None
+        self.pos = 0
+        if net_name == "ddpm":
+            _, abar = linear_betas()
+            self.sqrt_ab, self.sqrt_1mab = abar.sqrt(), (1 - abar).sqrt()
+
+    def step(self):
+        n = self.data.shape[0]
+        if self.perm is None or self.pos >= n:
+            self.perm = torch.randperm(n, generator=self.g)
+            self.pos = 0
+        idx = self.perm[self.pos:self.pos + self.batch]
+        self.pos += self.batch
+        x0 = self.data[idx]
+        b = x0.shape[0]
+        if self.kind == "seed":
+            t = torch.rand(b, 1, generator=self.g)
+            x1 = torch.randn(b, 2, generator=self.g)
+            xt = (1 - t) * x0 + t * x1
+            v = self.net(torch.cat([xt, t], dim=1))
+            loss = ((v - (x1 - x0)) ** 2).sum(dim=1).mean()
+        else:
+            t = torch.randint(0, 1000, (b,), generator=self.g)
+            eps = torch.randn(b, 2, generator=self.g)
+            xt = self.sqrt_ab[t][:, None] * x0 + self.sqrt_1mab[t][:, None] * eps
+            loss = ((self.net(torch.cat([xt, embed(t)], dim=1)) - eps) ** 2).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.k += 1
+        if self.ema is not None:
+            d = min(0.999, (1.0 + self.k) / (10.0 + self.k))
+            with torch.no_grad():
+                torch._foreach_mul_(self.ema, d)
+                torch._foreach_add_(self.ema, self.params, alpha=1 - d)
+        return loss.item()
+
+
+def timed_blocks(op, warmup, blocks, per_block):
+    for _ in range(warmup):
+        op()
+    seconds = []
+    for _ in range(blocks):
+        t0 = time.perf_counter()
+        for _ in range(per_block):
+            op()
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
+def run_gemm(p, g):
+    m, n, k = p["m"], p["n"], p["k"]
+    a = torch.rand(m, k, generator=g) - 0.5
+    b = torch.rand(k, n, generator=g) - 0.5
+    c = torch.empty(m, n)
+    s = timed_blocks(lambda: torch.mm(a, b, out=c), p["warmup"], p["blocks"], p["per_block"])
+    return {"value": 2.0 * m * n * k * p["per_block"] / statistics.median(s) / 1e9, "block_seconds": s}
+
+
+def run_train(p, g):
+    tr = Trainer(p["net"], p["count"], p["batch"], g)
+    s = timed_blocks(tr.step, p["warmup"], p["blocks"], p["per_block"])
+    return {"value": p["per_block"] / statistics.median(s), "block_seconds": s}
+
+
+def run_quickstart(p, g):
+    t0 = time.perf_counter()
+    tr = Trainer(p["net"], p["count"], p["batch"], g)
+    for _ in range(p["steps"]):
+        tr.step()
+    s = time.perf_counter() - t0
+    return {"value": s, "block_seconds": [s], "steps": p["steps"]}
+
+
+@torch.no_grad()
+def sample_seed(net, count, steps, g):
+    x = torch.randn(count, 2, generator=g)
+    t = torch.empty(count, 1)
+    for i in range(steps):
+        t.fill_(1.0 - i / steps)
+        x = x - net(torch.cat([x, t], dim=1)) / steps
+    return x
+
+
+@torch.no_grad()
+def sample_ddpm(net, count, steps, g):
+    betas, abar = linear_betas()
+    # strided over S of the T = 1000 steps when steps < 1000 ("leading" spacing), as the Java sampler
+    c = 1000 // steps
+    ts = list(range(0, 1000, c))[:steps][::-1]
+    x = torch.randn(count, 2, generator=g)
+    for j, t in enumerate(ts):
+        prev = ts[j + 1] if j + 1 < len(ts) else -1
+        ab = abar[t]
+        ab_prev = abar[prev] if prev >= 0 else torch.tensor(1.0)
+        alpha = ab / ab_prev
+        beta = 1 - alpha
+        tt = torch.full((count,), t, dtype=torch.long)
+        eps = net(torch.cat([x, embed(tt)], dim=1))
+        x = (x - beta / (1 - ab).sqrt() * eps) / alpha.sqrt()
+        if prev >= 0:
+            x = x + beta.sqrt() * torch.randn(count, 2, generator=g)
+    return x
+
+
+def run_sample(p, g):
+    net = seed_net() if p["net"] == "seed" else ddpm_net()
+    fn = sample_seed if p["net"] == "seed" else sample_ddpm
+    fn(net, p["count"], p["warmup_steps"], g)
+    s = []
+    for _ in range(p["blocks"]):
+        t0 = time.perf_counter()
+        x = fn(net, p["count"], p["steps"], g)
+        s.append(time.perf_counter() - t0)
+        if not torch.isfinite(x).all():
+            raise RuntimeError("sampling produced a non-finite value")
+    return {"value": p["count"] * p["steps"] / statistics.median(s), "block_seconds": s}
+
+
+RUNNERS = {"gemm": run_gemm, "train": run_train, "quickstart": run_quickstart, "sample": run_sample}
+
+
+def openblas_core():
+    import ctypes
+    for name in ("libopenblas.so.0", "libopenblas.so"):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plan", required=True, help="JSON list of workload plans (as the launcher writes them)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    args = ap.parse_args()
+    with open(args.plan) as f:
+        plans = json.load(f)
+    torch.set_num_threads(args.threads)
+    results = {}
+    for p in plans:
+        g = torch.Generator().manual_seed(0)
+        torch.manual_seed(0)
+        peak_reset()
+        sys.stderr.write("%s (t%d) ...\n" % (p["name"], args.threads))
+        sys.stderr.flush()
+        r = RUNNERS[p["kind"]](p, g)
+        r["peak_rss_mib"] = peak_rss_mib()
+        if not all(math.isfinite(v) for v in r["block_seconds"]):
+            raise RuntimeError("non-finite timing in " + p["name"])
+        results[p["name"]] = r
+    env = {
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+        "openblas_core": openblas_core(),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
+    }
+    json.dump({"threads": args.threads, "env": env, "results": results}, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
