@@ -5,7 +5,8 @@
  * (Eq. 9, 11, 12) as (α, σ) schedules, the score parameterization, weighted denoising score matching
  * over continuous t (Eq. 7), predictor–corrector samplers (Algorithms 2–3, Appendix G), the
  * probability-flow ODE (Eq. 13) with fixed-step and adaptive Dormand–Prince solvers, and exact
- * likelihoods by the instantaneous change of variables (Appendix D.2, Eq. 39–40).
+ * likelihoods by the instantaneous change of variables (Appendix D.2, Eq. 39–40), also as the
+ * launcher's likelihood component {@code score-sde.likelihood} ({@code eval --checkpoint}).
  *
  * <p>The package is exported so that programs can call {@link org.diffusion4j.plugin.scoresde.ProbabilityFlowLikelihood}
  * directly; the launcher reaches the rest through the providers.
@@ -22,5 +23,6 @@ module org.diffusion4j.plugin.scoresde {
             org.diffusion4j.plugin.scoresde.ScoreParameterizationProvider,
             org.diffusion4j.plugin.scoresde.DenoisingScoreMatchingLossProvider,
             org.diffusion4j.plugin.scoresde.PredictorCorrectorSamplerProvider,
-            org.diffusion4j.plugin.scoresde.ProbabilityFlowOdeSamplerProvider;
+            org.diffusion4j.plugin.scoresde.ProbabilityFlowOdeSamplerProvider,
+            org.diffusion4j.plugin.scoresde.ProbabilityFlowNllProvider;
 }

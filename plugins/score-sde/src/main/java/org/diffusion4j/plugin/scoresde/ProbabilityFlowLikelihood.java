@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.diffusion4j.api.Model;
+import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
@@ -27,7 +28,9 @@ import org.diffusion4j.api.tensor.Tensor;
  * coordinate serves every row) — for low dimension; {@code HUTCHINSON_GAUSSIAN} /
  * {@code HUTCHINSON_RADEMACHER} use the unbiased estimate zᵀ(∂ṽ/∂x)z with one vector–Jacobian
  * product (Hutchinson 1989; Grathwohl et al. 2019, FFJORD), z fixed per sample for the whole solve
- * and drawn from child stream k of the given {@link Rng} for sample k. The network must be
+ * and drawn from child stream k of the given {@link Rng} for sample k (or from sample k's
+ * {@link NoiseStreams} stream). With P {@code probes} the estimate is the mean of P such products,
+ * one fixed z_p per sample each (variance / P, cost P vector–Jacobian products per evaluation). The network must be
  * differentiable in x (every network built from api blocks is); a network that records no gradient
  * is refused rather than given a silent zero divergence.
  *
@@ -76,18 +79,26 @@ public final class ProbabilityFlowLikelihood {
     private final double atol;
     private final int maxSteps;
     private final Divergence divergence;
+    private final int probes;
+
+    /** One Hutchinson probe per sample. */
+    public ProbabilityFlowLikelihood(double rtol, double atol, int maxSteps, Divergence divergence) {
+        this(rtol, atol, maxSteps, divergence, 1);
+    }
 
     /**
      * @param rtol       relative tolerance of the solver (the paper: 10⁻⁵)
      * @param atol       absolute tolerance (the paper: 10⁻⁵)
      * @param maxSteps   attempted steps per point before giving up
      * @param divergence exact or Hutchinson
+     * @param probes     Hutchinson probe vectors per sample (unused by the exact divergence)
      */
-    public ProbabilityFlowLikelihood(double rtol, double atol, int maxSteps, Divergence divergence) {
-        if (!(rtol > 0) || !(atol > 0) || maxSteps < 1) {
-            throw new IllegalArgumentException("probability-flow likelihood: need rtol > 0, atol > 0, max-steps ≥ 1; got "
-                    + rtol + ", " + atol + ", " + maxSteps);
+    public ProbabilityFlowLikelihood(double rtol, double atol, int maxSteps, Divergence divergence, int probes) {
+        if (!(rtol > 0) || !(atol > 0) || maxSteps < 1 || probes < 1) {
+            throw new IllegalArgumentException("probability-flow likelihood: need rtol > 0, atol > 0, max-steps ≥ 1, "
+                    + "probes ≥ 1; got " + rtol + ", " + atol + ", " + maxSteps + ", " + probes);
         }
+        this.probes = probes;
         this.rtol = rtol;
         this.atol = atol;
         this.maxSteps = maxSteps;
@@ -120,10 +131,43 @@ public final class ProbabilityFlowLikelihood {
     /**
      * log p(x) of each row of {@code x} ([n, D], data at tMin).
      *
-     * @param rng   streams of the Hutchinson vectors (unused by the exact divergence)
+     * @param rng   streams of the Hutchinson vectors (unused by the exact divergence): probe p of
+     *              sample k is draw p of child stream k
      * @param prior log-density of x(tMax)
      */
     public Result evaluate(Model model, Tensor x, Rng rng, ToDoubleFunction<double[]> prior) {
+        float[][] z = null;
+        if (divergence != Divergence.EXACT) {
+            long[] keys = rng.childKeys(0, x.dim(0));
+            z = new float[probes][];
+            for (int p = 0; p < probes; p++) {
+                z[p] = Tensor.randn(x.backend(), keys, (long) p * x.dim(1), x.dim(1)).toArray();
+            }
+        }
+        return evaluate(model, x, z, prior);
+    }
+
+    /**
+     * log p(x) of each row of {@code x} with the Gaussian prior; probe p of sample k is draw p of
+     * sample k's stream in {@code noise}, so a point's value does not depend on its batch.
+     */
+    public Result evaluate(Model model, Tensor x, NoiseStreams noise) {
+        if (noise.count() != x.dim(0) || noise.dimension() != x.dim(1)) {
+            throw new IllegalArgumentException("probability-flow likelihood: noise streams give [" + noise.count() + ", "
+                    + noise.dimension() + "] per draw, the points are " + Arrays.toString(x.shape()));
+        }
+        float[][] z = null;
+        if (divergence != Divergence.EXACT) {
+            z = new float[probes][];
+            for (int p = 0; p < probes; p++) {
+                z[p] = noise.next().toArray();
+            }
+        }
+        return evaluate(model, x, z, gaussianPrior(model.schedule()));
+    }
+
+    /** @param probes per probe, the [n, D] probe vectors (row-major), null for the exact divergence */
+    private Result evaluate(Model model, Tensor x, float[][] probes, ToDoubleFunction<double[]> prior) {
         if (x.rank() != 2 || x.dim(0) < 1) {
             throw new IllegalArgumentException("probability-flow likelihood expects [count, dimension] points, got "
                     + Arrays.toString(x.shape()));
@@ -137,7 +181,6 @@ public final class ProbabilityFlowLikelihood {
         Backend backend = x.backend();
         int n = x.dim(0);
         int d = x.dim(1);
-        long[] keys = rng.childKeys(0, n);
         double[][] y0 = new double[n][];
         double[][] rows = Views.rows(x);
         for (int r = 0; r < n; r++) {
@@ -154,7 +197,7 @@ public final class ProbabilityFlowLikelihood {
         DormandPrince.Solution sol;
         try {
             sol = new DormandPrince(rtol, atol, maxSteps).integrate(
-                    (active, t, y) -> field(model, backend, keys, active, t, y, d), y0, s.tMin(), s.tMax(), null);
+                    (active, t, y) -> field(model, backend, probes, active, t, y, d), y0, s.tMin(), s.tMax(), null);
         } finally {
             frozen.forEach(p -> p.requiresGrad(true));
         }
@@ -170,7 +213,8 @@ public final class ProbabilityFlowLikelihood {
     }
 
     /** (ṽ, ∇·ṽ) for the listed rows. */
-    private double[][] field(Model model, Backend backend, long[] keys, int[] active, double[] t, double[][] y, int d) {
+    private double[][] field(Model model, Backend backend, float[][] probes, int[] active, double[] t, double[][] y,
+                             int d) {
         int m = active.length;
         double[][] xs = new double[m][];
         for (int i = 0; i < m; i++) {
@@ -192,19 +236,22 @@ public final class ProbabilityFlowLikelihood {
                 }
             }
         } else {
-            long[] rowKeys = new long[m];
-            for (int i = 0; i < m; i++) {
-                rowKeys[i] = keys[active[i]];
-            }
-            Tensor z = Tensor.randn(backend, rowKeys, 0, d);
-            if (divergence == Divergence.HUTCHINSON_RADEMACHER) {
-                z = z.sign();
-            }
-            float[] g = Tensor.grad(v.mul(z).sum(), List.of(x), false).get(0).toArray();
-            float[] zv = z.toArray();
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < d; j++) {
-                    div[i] += (double) g[i * d + j] * zv[i * d + j];
+            for (float[] all : probes) {
+                float[] zv = new float[m * d];
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(all, active[i] * d, zv, i * d, d);
+                    if (divergence == Divergence.HUTCHINSON_RADEMACHER) {
+                        for (int j = 0; j < d; j++) {
+                            zv[i * d + j] = Math.signum(zv[i * d + j]);
+                        }
+                    }
+                }
+                Tensor z = Tensor.of(backend, zv, m, d);
+                float[] g = Tensor.grad(v.mul(z).sum(), List.of(x), false).get(0).toArray();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < d; j++) {
+                        div[i] += (double) g[i * d + j] * zv[i * d + j] / probes.length;
+                    }
                 }
             }
         }
@@ -219,6 +266,7 @@ public final class ProbabilityFlowLikelihood {
 
     @Override
     public String toString() {
-        return "probability-flow likelihood (rtol " + rtol + ", atol " + atol + ", divergence " + divergence.id() + ")";
+        return "probability-flow likelihood (rtol " + rtol + ", atol " + atol + ", divergence " + divergence.id()
+                + (divergence == Divergence.EXACT ? "" : ", probes " + probes) + ")";
     }
 }

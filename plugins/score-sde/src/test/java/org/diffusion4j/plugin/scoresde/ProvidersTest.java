@@ -23,7 +23,8 @@ class ProvidersTest {
             "score-sde.score", Kind.PARAMETERIZATION,
             "score-sde.dsm", Kind.LOSS,
             "score-sde.pc", Kind.SAMPLER,
-            "score-sde.ode", Kind.SAMPLER);
+            "score-sde.ode", Kind.SAMPLER,
+            "score-sde.likelihood", Kind.LIKELIHOOD);
 
     @Test
     void serviceLoaderFindsEveryComponentWithItsKindDescriptionAndDeclaredOptions() {
