@@ -101,6 +101,27 @@ public final class PointFiles {
         }
     }
 
+    /**
+     * The points as a NumPy {@code .npy} file (format 1.0, little-endian float32, C order), readable
+     * by {@code numpy.load} and by {@link #readNpy}.
+     */
+    public static byte[] toNpy(PointSet points) {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + points.count() + ", "
+                + points.dimension() + "), }";
+        // magic (6) + version (2) + length (2) + header, padded with spaces and a newline to a multiple of 64
+        int unpadded = 10 + dict.length() + 1;
+        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+        float[] v = points.values();
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        b.putShort((short) header.length());
+        b.put(header.getBytes(StandardCharsets.ISO_8859_1));
+        for (float f : v) {
+            b.putFloat(f);
+        }
+        return b.array();
+    }
+
     /** Reads a 2-D float32 or float64 {@code .npy} array. */
     public static PointSet readNpy(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {

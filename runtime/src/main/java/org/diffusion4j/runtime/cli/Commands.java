@@ -326,17 +326,17 @@ final class Commands {
         o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH").desc("run folder or checkpoint file").build());
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
                 .desc("which sampler of the spec (default: the first); change its options with --set samplers.LABEL.option=v").build());
-        o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("samples CSV to write (must not exist)").build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("samples to write, .csv or .npy (must not exist)").build());
         o.addOption(set());
-        CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv", o, args);
+        CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv|FILE.npy", o, args);
         if (cl == null) {
             return 0;
         }
         if (!cl.hasOption("checkpoint") || !cl.hasOption("out")) {
-            throw new UserException("sample needs --checkpoint PATH and --out FILE.csv");
+            throw new UserException("sample needs --checkpoint PATH and --out FILE.csv (or FILE.npy)");
         }
         Path outFile = Path.of(cl.getOptionValue("out"));
-        requireNew(outFile);
+        requireNewPointFile(outFile);
         PluginManager pm = plugins(cl);
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
@@ -384,10 +384,23 @@ final class Commands {
         return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".manifest.json");
     }
 
+    /** Writes .npy (float32) or .csv, chosen by the file's extension (checked up front by {@link #requireNewPointFile}). */
     private static void writePoints(Path file, PointSet points) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            AtomicFiles.writeBytes(file, PointFiles.toNpy(points));
+            return;
+        }
         StringWriter w = new StringWriter();
         PointFiles.writeCsv(points, w);
         AtomicFiles.writeString(file, w.toString());
+    }
+
+    private static void requireNewPointFile(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!n.endsWith(".csv") && !n.endsWith(".npy")) {
+            throw new UserException("--out " + file + ": sample files end in .csv or .npy");
+        }
+        requireNew(file);
     }
 
     private static void requireNew(Path file) {
