@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import java.util.List;
+import java.util.Locale;
 import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.Kind;
@@ -21,6 +22,9 @@ public final class PredictorCorrectorSamplerProvider extends AbstractProvider<Sa
                     "score-based MCMC after each predictor step; none = predictor only")
             .integer("corrector-steps", 1, 0, 1000, "corrector steps M per time step")
             .number("snr", 0.16, 1e-6, 10.0, "Langevin signal-to-noise ratio r of the step size (paper: 0.16)")
+            .choice("langevin-norms", "batch", List.of("batch", "sample"),
+                    "norms of the Langevin step size 2a(snr |z|/|s|)^2: batch = means over the batch (the paper's code; "
+                            + "sample k depends on its batch), sample = each sample's own (batch-independent)")
             .bool("denoise", true, "the last predictor step adds no noise (the paper's noise_removal)")
             .build();
 
@@ -34,6 +38,7 @@ public final class PredictorCorrectorSamplerProvider extends AbstractProvider<Sa
         return new PredictorCorrectorSampler(config.getInt("steps"),
                 PredictorCorrectorSampler.Predictor.parse(config.getString("predictor")),
                 PredictorCorrectorSampler.Corrector.parse(config.getString("corrector")),
-                config.getInt("corrector-steps"), config.getDouble("snr"), config.getBoolean("denoise"));
+                config.getInt("corrector-steps"), config.getDouble("snr"), config.getBoolean("denoise"),
+                PredictorCorrectorSampler.StepNorms.valueOf(config.getString("langevin-norms").toUpperCase(Locale.ROOT)));
     }
 }
