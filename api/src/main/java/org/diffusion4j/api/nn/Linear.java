@@ -22,7 +22,7 @@ public final class Linear extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return x.matmul(weight).add(bias);
+        return x.linear(weight, bias);
     }
 
     public int inFeatures() {

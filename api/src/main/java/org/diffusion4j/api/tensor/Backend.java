@@ -46,6 +46,17 @@ public interface Backend extends AutoCloseable {
     void gemm(int batch, boolean transA, boolean transB, int m, int n, int k,
               Storage a, int aBatchStride, Storage b, int bBatchStride, Storage c, boolean accumulate);
 
+    /**
+     * The affine layer {@code C = op(A) · op(B) + bias}, bias (n floats) added to every row of the
+     * m×n result after the product, so a backend can fuse it into the GEMM's epilogue with the
+     * same bits as {@link #gemm} followed by a broadcast add (which is the default).
+     */
+    default void gemmBias(boolean transA, boolean transB, int m, int n, int k, Storage a, Storage b, Storage bias,
+                          Storage c) {
+        gemm(1, transA, transB, m, n, k, a, 0, b, 0, c, false);
+        binary(BinaryOp.ADD, c, new int[]{0, 0, n, 1}, bias, new int[]{0, 0, 0, 1}, c, new int[]{1, 1, m, n});
+    }
+
     /** {@code out[i] = op(x[i])} for i &lt; n. */
     void unary(UnaryOp op, Storage x, Storage out, int n);
 

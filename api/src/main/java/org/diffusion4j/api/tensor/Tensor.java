@@ -452,6 +452,31 @@ public final class Tensor {
         }, this, b);
     }
 
+    /**
+     * The affine map {@code this · weight + bias} of a [m, k] input, a [k, n] weight and a bias of
+     * n values ([n] or [1, n]) broadcast over the rows: the same values as
+     * {@code matmul(weight).add(bias)}, computed in one pass ({@link Backend#gemmBias}).
+     */
+    public Tensor linear(Tensor weight, Tensor bias) {
+        sameBackend(weight);
+        sameBackend(bias);
+        if (rank() != 2 || weight.rank() != 2 || shape[1] != weight.shape[0]) {
+            throw new IllegalArgumentException("linear: cannot multiply " + Arrays.toString(shape) + " by "
+                    + Arrays.toString(weight.shape));
+        }
+        int m = shape[0];
+        int k = shape[1];
+        int n = weight.shape[1];
+        if (!Arrays.equals(broadcastShape(bias.shape, new int[]{m, n}), new int[]{m, n}) || bias.size != n) {
+            throw new IllegalArgumentException("linear: bias " + Arrays.toString(bias.shape) + " does not broadcast"
+                    + " to the rows of [" + m + ", " + n + "]");
+        }
+        Tensor out = zeros(backend, m, n);
+        backend.gemmBias(false, false, m, n, k, storage, weight.storage, bias.storage, out.storage);
+        return record(out, (g, in, y) -> new Tensor[]{
+                g.matmul(in[1], false, true), in[0].matmul(g, true, false), g.sumTo(in[2].shape)}, this, weight, bias);
+    }
+
     /** Concatenates 2-D tensors with equal row counts along columns. */
     public static Tensor concatColumns(Tensor... parts) {
         int rows = parts[0].dim(0);

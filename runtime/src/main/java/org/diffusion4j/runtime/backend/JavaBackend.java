@@ -49,6 +49,7 @@ public final class JavaBackend implements Backend {
     private static final double COST_TRANSCENDENTAL = 6.0;
     private static final double COST_FMA = 0.06;       // packed GEMM, per multiply-add
     private static final double COST_SCALAR_FMA = 0.25; // narrow GEMM, per multiply-add
+    private static final double COST_VECTOR_FMA = 0.015; // Vector API GEMM, per multiply-add
     private static final double COST_RANDOM = 25.0;
     private static final double COST_TRANSPOSE = 1.0;  // strided, on data just written elsewhere
 
@@ -74,6 +75,14 @@ public final class JavaBackend implements Backend {
      * product ahead by 10–30 % from m = 2048 on).
      */
     private static final long TRANSPOSED_MAX_PACKED = 64 * 1024;
+
+    /**
+     * Whether the JDK Vector API (incubator module {@code jdk.incubator.vector}) is in the boot
+     * layer ({@code --add-modules jdk.incubator.vector}); without it the scalar kernels run. The
+     * property {@code diffusion4j.vector=false} turns it off (to compare the two).
+     */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equals(System.getProperty("diffusion4j.vector"));
 
     private final int threads;
     private final Workers workers;
@@ -109,7 +118,7 @@ public final class JavaBackend implements Backend {
 
     @Override
     public String toString() {
-        return "JavaBackend[threads=" + threads + "]";
+        return "JavaBackend[threads=" + threads + (VECTOR ? ", vector" : "") + "]";
     }
 
     // ------------------------------------------------------------------------------- storage
@@ -164,6 +173,10 @@ public final class JavaBackend implements Backend {
         }
         Scratch s = scratch.get();
         boolean narrow = n < NARROW_N;
+        if (VECTOR && !narrow) {
+            vectorGemm(s, batch, transA, transB, m, n, k, av, aBatchStride, bv, bBatchStride, cv, accumulate, null);
+            return;
+        }
         if (narrow ? transA && m >= 2 * NARROW_N : n < SHORT_N && m >= 4 * n && k >= TRANSPOSED_MIN_K
                 && (long) m * k <= TRANSPOSED_MAX_PACKED) {
             // The vector loop runs over the n columns of C, and short rows waste most of it. With
@@ -192,6 +205,33 @@ public final class JavaBackend implements Backend {
         float[][] packed = s.packed(bBatches * k, n);
         pack(bv, bBatchStride, bBatches, transB, k, n, packed);
         runGemm(batch, transA, m, n, k, av, aBatchStride, packed, bBatchStride == 0 ? 0 : k, cv, accumulate);
+    }
+
+    @Override
+    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Storage a, Storage b, Storage bias,
+                         Storage c) {
+        if (!VECTOR || n < NARROW_N || m <= 0 || k <= 0) {
+            Backend.super.gemmBias(transA, transB, m, n, k, a, b, bias, c);
+            return;
+        }
+        vectorGemm(scratch.get(), 1, transA, transB, m, n, k, arr(a), 0, arr(b), 0, arr(c), false, arr(bias));
+    }
+
+    /** The Vector API path: op(B) packed into panels, then register-blocked tiles of C (see {@link VectorKernels}). */
+    private void vectorGemm(Scratch s, int batch, boolean transA, boolean transB, int m, int n, int k, float[] av,
+                            int aBatchStride, float[] bv, int bBatchStride, float[] cv, boolean accumulate,
+                            float[] bias) {
+        int bBatches = bBatchStride == 0 ? 1 : batch;
+        int panels = VectorKernels.panels(n);
+        float[] packed = s.panels(bBatches * VectorKernels.packedSize(k, n));
+        parallel(bBatches * panels, (transB ? COST_TRANSPOSE : COST_VECTOR) * k * VectorKernels.PANEL,
+                (lo, hi) -> VectorKernels.packB(lo, hi, bv, bBatchStride, transB, k, n, packed));
+        int ai = transA ? 1 : k;
+        int ap = transA ? m : 1;
+        int rows = VectorKernels.rowsPerItem(m, n);
+        double perItem = COST_VECTOR_FMA * rows * Math.min(n, VectorKernels.NC) * k + 100;
+        parallel(VectorKernels.items(batch, m, n), perItem, (lo, hi) -> VectorKernels.gemm(lo, hi, av, aBatchStride,
+                ai, ap, m, n, k, packed, bBatchStride == 0, cv, accumulate, bias));
     }
 
     /**
@@ -720,6 +760,7 @@ public final class JavaBackend implements Backend {
          */
         final float[][][] packedByLength = new float[32][][];
         float[] transposed = new float[0];
+        float[] panels = new float[0];
         float[] acc0 = new float[0];
         float[] acc1 = new float[0];
 
@@ -739,6 +780,13 @@ public final class JavaBackend implements Backend {
                 p = grown;
             }
             return p;
+        }
+
+        float[] panels(int size) {
+            if (panels.length < size) {
+                panels = new float[size];
+            }
+            return panels;
         }
 
         float[] transposed(int size) {

@@ -60,12 +60,13 @@ class JavaBackendKernelTest {
      * narrow outputs (n &lt; 16) in the scalar eight-row kernel, the transposed Cᵀ path (narrow
      * outputs with transA; short rows 16 ≤ n &lt; 128 with m ≥ 4n and k ≥ 32, here with ragged
      * 16×16 transpose blocks; but not once op(A) outgrows the cache, as for 2100 × 64), and the
-     * MLP's own shapes.
+     * MLP's own shapes; with the Vector API, partial 64-column panels, several 128-deep k passes
+     * and row blocks.
      */
     static Stream<Arguments> gemmCases() {
         int[][] sizes = {{1, 1, 1}, {5, 7, 3}, {6, 17, 9}, {37, 19, 13}, {64, 64, 64}, {130, 600, 300},
                 {512, 2, 64}, {512, 3, 64}, {64, 2, 512}, {3, 64, 512}, {100, 15, 7}, {33, 1, 70}, {2, 40, 1},
-                {301, 33, 37}, {2100, 40, 64}};
+                {301, 33, 37}, {2100, 40, 64}, {262, 131, 259}};
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : sizes) {
             for (boolean ta : new boolean[]{false, true}) {
@@ -123,6 +124,29 @@ class JavaBackendKernelTest {
                     // Every path computes the same FMA chain over p in increasing order.
                     assertThat(got).as(what + " C[%d,%d,%d] vs FMA chain", q, i, j).isEqualTo(chain);
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @MethodSource("gemmCases")
+    void gemmBiasIsTheChainPlusTheBias(int m, int n, int k, boolean transA, boolean transB) {
+        float[] a = random(m * k, 4);
+        float[] b = random(k * n, 5);
+        float[] bias = random(n, 6);
+        Storage cs = backend.upload(random(m * n, 7));
+        backend.gemmBias(transA, transB, m, n, k, backend.upload(a), backend.upload(b), backend.upload(bias), cs);
+        float[] c = get(cs);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float chain = 0f;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[p * m + i] : a[i * k + p];
+                    float bv = transB ? b[j * k + p] : b[p * n + j];
+                    chain = Math.fma(av, bv, chain);
+                }
+                // The bias is added after the whole product: the bits of gemm followed by an add.
+                assertThat(c[i * n + j]).as("C[%d,%d]", i, j).isEqualTo(chain + bias[j]);
             }
         }
     }

@@ -1,0 +1,268 @@
+package org.diffusion4j.runtime.backend;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The CPU-only GEMM specialisation of {@link Kernels} on the JDK Vector API (incubator module
+ * {@code jdk.incubator.vector}); {@link JavaBackend} loads this class only when that module is in
+ * the boot layer, and otherwise runs the scalar kernels, which give the same bits.
+ *
+ * <p>Register-blocked, cache-blocked GEMM in the usual Goto/BLIS shape (Goto and van de Geijn,
+ * "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008, §4–5): op(B) is packed
+ * into panels {@link #PANEL} columns wide, row p of a panel contiguous, so a {@link #KC}-deep slice
+ * of a panel (32 KiB with AVX-512) stays in L1 while it is multiplied by {@link #MC} rows of op(A)
+ * (kept in L2). The micro-kernel keeps a 4 × {@link #PANEL} tile of C in 16 vector registers and
+ * for each p broadcasts four elements of op(A) and loads four vectors of B: 16 FMAs per four
+ * broadcasts and four loads.
+ *
+ * <p>Every element of C is the chain {@code c = fma(a[i,p], b[p,j], c)} for p = 0, 1, …, k−1,
+ * started from 0 (or from C when accumulating), exactly as in {@link Kernels#gemmRows}; the bias
+ * of the fused epilogue is added after the chain, as a separate add would. So results are
+ * bit-identical to the scalar kernels and independent of how the work items are split.
+ *
+ * <p>Same rules as {@link Kernels}: static methods over flat arrays, one parallel outer loop over
+ * work items, no allocation the JIT cannot eliminate, no exceptions.
+ */
+final class VectorKernels {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Columns per packed panel: four vectors (64 floats with AVX-512). */
+    static final int PANEL = 4 * L;
+    /** Rows of op(A) per micro-kernel call. */
+    private static final int MR = 4;
+    /** Depth of one pass: a KC × PANEL slice of B (32 KiB with AVX-512) stays in L1. */
+    static final int KC = 128;
+    /** Rows of C per work item when C is tall. */
+    static final int MC = 64;
+    /** Columns of C per work item (whole panels). */
+    static final int NC = 8 * PANEL;
+
+    private VectorKernels() {
+    }
+
+    /** Number of packed panels of a k × n operand. */
+    static int panels(int n) {
+        return (n + PANEL - 1) / PANEL;
+    }
+
+    /** Floats of one packed k × n operand. */
+    static int packedSize(int k, int n) {
+        return panels(n) * k * PANEL;
+    }
+
+    /**
+     * Packs {@code batches} operands op(B[b]) (k × n; B[b] at {@code b·batchStride}, n × k row-major
+     * when {@code transB}) into panels: item {@code b·panels + q} writes
+     * {@code dst[(b·panels + q)·k·PANEL + p·PANEL + jj] = op(B[b])[p, q·PANEL + jj]}, zero past n.
+     */
+    static void packB(int lo, int hi, float[] b, int batchStride, boolean transB, int k, int n, float[] dst) {
+        int panels = panels(n);
+        for (int item = lo; item < hi; item++) {
+            int batch = item / panels;
+            int q = item - batch * panels;
+            int j0 = q * PANEL;
+            int w = Math.min(PANEL, n - j0);
+            int base = batch * batchStride;
+            int d = item * k * PANEL;
+            for (int p = 0; p < k; p++, d += PANEL) {
+                if (transB) {
+                    for (int jj = 0; jj < w; jj++) {
+                        dst[d + jj] = b[base + (j0 + jj) * k + p];
+                    }
+                } else {
+                    System.arraycopy(b, base + p * n + j0, dst, d, w);
+                }
+                for (int jj = w; jj < PANEL; jj++) {
+                    dst[d + jj] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Rows of C per work item: {@link #MC}, or {@link #MR} when C is short (so both cores get work). */
+    static int rowsPerItem(int m, int n) {
+        return m >= 4 * MC || (long) m * n >= 64 * 1024 ? MC : MR;
+    }
+
+    /** Number of work items of {@link #gemm}: (batch, row block, column block). */
+    static int items(int batch, int m, int n) {
+        int rb = rowsPerItem(m, n);
+        return batch * ((m + rb - 1) / rb) * ((n + NC - 1) / NC);
+    }
+
+    /**
+     * {@code C[b] (+)= op(A[b]) · op(B[b]) (+ bias)} for work items [lo, hi) (see {@link #items}).
+     * op(A) is m×k, element (i, p) at {@code a[b·aBatchStride + i·ai + p·ap]}; B is packed by
+     * {@link #packB} ({@code bBatchPanels = 0} shares one B); C[b] is row-major m×n at
+     * {@code b·m·n}. {@code bias} (length n, added to every row) may be null.
+     */
+    static void gemm(int lo, int hi, float[] a, int aBatchStride, int ai, int ap, int m, int n, int k,
+                     float[] bPacked, boolean bShared, float[] c, boolean accumulate, float[] bias) {
+        int rb = rowsPerItem(m, n);
+        int rowBlocks = (m + rb - 1) / rb;
+        int colBlocks = (n + NC - 1) / NC;
+        int panels = panels(n);
+        for (int item = lo; item < hi; item++) {
+            int batch = item / (rowBlocks * colBlocks);
+            int rest = item - batch * rowBlocks * colBlocks;
+            int r = rest / colBlocks;
+            int cb = rest - r * colBlocks;
+            int i0 = r * rb;
+            int i1 = Math.min(m, i0 + rb);
+            int q0 = cb * (NC / PANEL);
+            int q1 = Math.min(panels, q0 + NC / PANEL);
+            int aBase = batch * aBatchStride;
+            int cBase = batch * m * n;
+            int bBase = (bShared ? 0 : batch * panels) * k * PANEL;
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int p1 = Math.min(k, p0 + KC);
+                boolean load = accumulate || p0 > 0;
+                float[] addBias = p1 == k ? bias : null;
+                for (int q = q0; q < q1; q++) {
+                    int j0 = q * PANEL;
+                    int bOff = bBase + (q * k + p0) * PANEL;
+                    int i = i0;
+                    for (; i + MR <= i1; i += MR) {
+                        tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, c, cBase + i * n + j0, n, j0,
+                                load, addBias);
+                    }
+                    for (; i < i1; i++) {
+                        tile1(a, aBase + i * ai, ap, p0, p1, bPacked, bOff, c, cBase + i * n + j0, n, j0, load,
+                                addBias);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rows i … i+3 of C, one panel, p in [p0, p1); row x of op(A) starts at {@code aRow + x·ai}. */
+    private static void tile4(float[] a, int aRow, int ai, int ap, int p0, int p1, float[] bp, int bOff,
+                              float[] c, int cOff, int n, int j0, boolean load, float[] bias) {
+        VectorMask<Float> m0 = S.indexInRange(j0, n);
+        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
+        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
+        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
+        int c1 = cOff + n;
+        int c2 = cOff + 2 * n;
+        int c3 = cOff + 3 * n;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector v00 = load ? FloatVector.fromArray(S, c, cOff, m0) : zero;
+        FloatVector v01 = load ? FloatVector.fromArray(S, c, cOff + L, m1) : zero;
+        FloatVector v02 = load ? FloatVector.fromArray(S, c, cOff + 2 * L, m2) : zero;
+        FloatVector v03 = load ? FloatVector.fromArray(S, c, cOff + 3 * L, m3) : zero;
+        FloatVector v10 = load ? FloatVector.fromArray(S, c, c1, m0) : zero;
+        FloatVector v11 = load ? FloatVector.fromArray(S, c, c1 + L, m1) : zero;
+        FloatVector v12 = load ? FloatVector.fromArray(S, c, c1 + 2 * L, m2) : zero;
+        FloatVector v13 = load ? FloatVector.fromArray(S, c, c1 + 3 * L, m3) : zero;
+        FloatVector v20 = load ? FloatVector.fromArray(S, c, c2, m0) : zero;
+        FloatVector v21 = load ? FloatVector.fromArray(S, c, c2 + L, m1) : zero;
+        FloatVector v22 = load ? FloatVector.fromArray(S, c, c2 + 2 * L, m2) : zero;
+        FloatVector v23 = load ? FloatVector.fromArray(S, c, c2 + 3 * L, m3) : zero;
+        FloatVector v30 = load ? FloatVector.fromArray(S, c, c3, m0) : zero;
+        FloatVector v31 = load ? FloatVector.fromArray(S, c, c3 + L, m1) : zero;
+        FloatVector v32 = load ? FloatVector.fromArray(S, c, c3 + 2 * L, m2) : zero;
+        FloatVector v33 = load ? FloatVector.fromArray(S, c, c3 + 3 * L, m3) : zero;
+        int ax = aRow + p0 * ap;
+        int bo = bOff;
+        for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bo + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[ax]);
+            v00 = b0.fma(x, v00);
+            v01 = b1.fma(x, v01);
+            v02 = b2.fma(x, v02);
+            v03 = b3.fma(x, v03);
+            x = FloatVector.broadcast(S, a[ax + ai]);
+            v10 = b0.fma(x, v10);
+            v11 = b1.fma(x, v11);
+            v12 = b2.fma(x, v12);
+            v13 = b3.fma(x, v13);
+            x = FloatVector.broadcast(S, a[ax + 2 * ai]);
+            v20 = b0.fma(x, v20);
+            v21 = b1.fma(x, v21);
+            v22 = b2.fma(x, v22);
+            v23 = b3.fma(x, v23);
+            x = FloatVector.broadcast(S, a[ax + 3 * ai]);
+            v30 = b0.fma(x, v30);
+            v31 = b1.fma(x, v31);
+            v32 = b2.fma(x, v32);
+            v33 = b3.fma(x, v33);
+        }
+        if (bias != null) {
+            FloatVector w0 = FloatVector.fromArray(S, bias, j0, m0);
+            FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L, m1);
+            FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
+            FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
+            v00 = v00.add(w0);
+            v01 = v01.add(w1);
+            v02 = v02.add(w2);
+            v03 = v03.add(w3);
+            v10 = v10.add(w0);
+            v11 = v11.add(w1);
+            v12 = v12.add(w2);
+            v13 = v13.add(w3);
+            v20 = v20.add(w0);
+            v21 = v21.add(w1);
+            v22 = v22.add(w2);
+            v23 = v23.add(w3);
+            v30 = v30.add(w0);
+            v31 = v31.add(w1);
+            v32 = v32.add(w2);
+            v33 = v33.add(w3);
+        }
+        v00.intoArray(c, cOff, m0);
+        v01.intoArray(c, cOff + L, m1);
+        v02.intoArray(c, cOff + 2 * L, m2);
+        v03.intoArray(c, cOff + 3 * L, m3);
+        v10.intoArray(c, c1, m0);
+        v11.intoArray(c, c1 + L, m1);
+        v12.intoArray(c, c1 + 2 * L, m2);
+        v13.intoArray(c, c1 + 3 * L, m3);
+        v20.intoArray(c, c2, m0);
+        v21.intoArray(c, c2 + L, m1);
+        v22.intoArray(c, c2 + 2 * L, m2);
+        v23.intoArray(c, c2 + 3 * L, m3);
+        v30.intoArray(c, c3, m0);
+        v31.intoArray(c, c3 + L, m1);
+        v32.intoArray(c, c3 + 2 * L, m2);
+        v33.intoArray(c, c3 + 3 * L, m3);
+    }
+
+    /** One row of C, one panel (the rows left over from {@link #tile4}). */
+    private static void tile1(float[] a, int aRow, int ap, int p0, int p1, float[] bp, int bOff, float[] c,
+                              int cOff, int n, int j0, boolean load, float[] bias) {
+        VectorMask<Float> m0 = S.indexInRange(j0, n);
+        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
+        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
+        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector v0 = load ? FloatVector.fromArray(S, c, cOff, m0) : zero;
+        FloatVector v1 = load ? FloatVector.fromArray(S, c, cOff + L, m1) : zero;
+        FloatVector v2 = load ? FloatVector.fromArray(S, c, cOff + 2 * L, m2) : zero;
+        FloatVector v3 = load ? FloatVector.fromArray(S, c, cOff + 3 * L, m3) : zero;
+        int ax = aRow + p0 * ap;
+        int bo = bOff;
+        for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
+            FloatVector x = FloatVector.broadcast(S, a[ax]);
+            v0 = FloatVector.fromArray(S, bp, bo).fma(x, v0);
+            v1 = FloatVector.fromArray(S, bp, bo + L).fma(x, v1);
+            v2 = FloatVector.fromArray(S, bp, bo + 2 * L).fma(x, v2);
+            v3 = FloatVector.fromArray(S, bp, bo + 3 * L).fma(x, v3);
+        }
+        if (bias != null) {
+            v0 = v0.add(FloatVector.fromArray(S, bias, j0, m0));
+            v1 = v1.add(FloatVector.fromArray(S, bias, j0 + L, m1));
+            v2 = v2.add(FloatVector.fromArray(S, bias, j0 + 2 * L, m2));
+            v3 = v3.add(FloatVector.fromArray(S, bias, j0 + 3 * L, m3));
+        }
+        v0.intoArray(c, cOff, m0);
+        v1.intoArray(c, cOff + L, m1);
+        v2.intoArray(c, cOff + 2 * L, m2);
+        v3.intoArray(c, cOff + 3 * L, m3);
+    }
+}
