@@ -34,6 +34,8 @@ public final class Manifest {
             putAll(node, e.getValue().config());
             if (label.startsWith("sampler ")) {
                 spec.with("samplers").set(label.substring("sampler ".length()), node);
+            } else if (label.startsWith("likelihood ")) {
+                spec.with("likelihoods").set(label.substring("likelihood ".length()), node);
             } else if (!label.startsWith("metric ")) {
                 spec.set(label, node);
             }
