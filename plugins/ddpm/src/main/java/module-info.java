@@ -16,5 +16,6 @@ module org.diffusion4j.plugin.ddpm {
             org.diffusion4j.plugin.ddpm.VParameterizationProvider,
             org.diffusion4j.plugin.ddpm.SimpleLossProvider,
             org.diffusion4j.plugin.ddpm.HybridLossProvider,
-            org.diffusion4j.plugin.ddpm.AncestralSamplerProvider;
+            org.diffusion4j.plugin.ddpm.AncestralSamplerProvider,
+            org.diffusion4j.plugin.ddpm.VlbLikelihoodProvider;
 }

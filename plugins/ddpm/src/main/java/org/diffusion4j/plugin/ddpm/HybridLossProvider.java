@@ -19,6 +19,11 @@ public final class HybridLossProvider extends AbstractProvider<Loss> {
             .choice("objective", "hybrid", List.of("hybrid", "vlb"),
                     "hybrid: L_simple + lambda L_vlb, the VLB term training only the variance; vlb: L_vlb alone")
             .number("lambda", 0.001, 0.0, 1e6, "weight of L_vlb in L_hybrid (hybrid only)")
+            .choice("decoder", "continuous", List.of("continuous", "discretized"),
+                    "L_0: continuous Gaussian decoder, or Ho et al.'s discretised decoder for data in [-1, 1] (Eq. 13)")
+            .choice("time-sampling", "uniform", List.of("uniform", "importance"),
+                    "steps t of L_vlb: uniform, or importance-sampled with p_t ~ sqrt(E[L_t^2]) over the last 10 values"
+                            + " (Nichol and Dhariwal 2021, §3.3; vlb only; its history is not checkpointed)")
             .build();
 
     public HybridLossProvider() {
@@ -33,6 +38,12 @@ public final class HybridLossProvider extends AbstractProvider<Loss> {
         if (objective == HybridLoss.Objective.VLB && lambda != 0.001) {
             throw new ConfigException(NAME + ": option 'lambda' = " + lambda + " has no effect with objective = vlb; drop it");
         }
-        return new HybridLoss(objective, lambda, context.dataDimension());
+        boolean importance = config.getString("time-sampling").equals("importance");
+        if (importance && objective != HybridLoss.Objective.VLB) {
+            throw new ConfigException(NAME + ": option 'time-sampling' = importance applies to objective = vlb "
+                    + "(Nichol and Dhariwal 2021, §3.3); with objective = hybrid use uniform");
+        }
+        return new HybridLoss(objective, lambda, context.dataDimension(),
+                VariationalBound.Decoder.valueOf(config.getString("decoder").toUpperCase(Locale.ROOT)), importance);
     }
 }
