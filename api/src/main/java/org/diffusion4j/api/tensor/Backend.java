@@ -28,6 +28,15 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled buffer of {@code size} floats. */
     Storage allocate(int size);
 
+    /**
+     * A buffer of {@code size} floats that the caller's next kernel overwrites entirely, so its
+     * initial contents do not matter (a backend that recycles buffers need not clear it). The
+     * default is {@link #allocate}.
+     */
+    default Storage allocateOutput(int size) {
+        return allocate(size);
+    }
+
     /** A buffer holding a copy of {@code data}. */
     Storage upload(float[] data);
 
@@ -108,7 +117,11 @@ public interface Backend extends AutoCloseable {
     /** {@code ema = decay·ema + (1−decay)·param}. */
     void emaUpdate(Storage ema, Storage param, int n, float decay);
 
-    /** Start of one training or sampling step (a capture point for graph-replaying backends). */
+    /**
+     * Start of one training or sampling step (a capture point for graph-replaying backends). A
+     * backend may recycle the storage of every tensor made between this and {@link #endStep} on
+     * the same thread when the step ends, so none of them may be used after it.
+     */
     default void beginStep() {
     }
 

@@ -69,6 +69,12 @@ public final class Tensor {
         return new Tensor(backend, backend.allocate(sizeOf(shape)), shape.clone());
     }
 
+    /** A tensor whose values the caller's next kernel writes, every one of them (not cleared first). */
+    private static Tensor output(Backend backend, int... shape) {
+        checkShape(shape);
+        return new Tensor(backend, backend.allocateOutput(sizeOf(shape)), shape.clone());
+    }
+
     public static Tensor full(Backend backend, float value, int... shape) {
         float[] d = new float[sizeOf(shape)];
         Arrays.fill(d, value);
@@ -83,7 +89,7 @@ public final class Tensor {
 
     /** A [rows, cols] tensor of standard normals, one stream key per row (see {@link Backend#fillNormal}). */
     public static Tensor randn(Backend backend, long[] rowKeys, long counter, int cols) {
-        Tensor t = zeros(backend, rowKeys.length, cols);
+        Tensor t = output(backend, rowKeys.length, cols);
         backend.fillNormal(t.storage, rowKeys.length, cols, rowKeys, counter);
         return t;
     }
@@ -95,7 +101,7 @@ public final class Tensor {
 
     /** A [rows, cols] tensor uniform in [0, 1) drawn from {@code rng} (advancing it by {@code rows}). */
     public static Tensor rand(Backend backend, Rng rng, int rows, int cols) {
-        Tensor t = zeros(backend, rows, cols);
+        Tensor t = output(backend, rows, cols);
         backend.fillUniform(t.storage, rows, cols, rng.rowKeys(rows), 0);
         return t;
     }
@@ -224,13 +230,13 @@ public final class Tensor {
 
     /** {@code scale·x + shift}. */
     public Tensor affine(double scale, double shift) {
-        Tensor out = zeros(backend, shape);
+        Tensor out = output(backend, shape);
         backend.affine(storage, (float) scale, (float) shift, out.storage, size);
         return record(out, (g, in, o) -> new Tensor[]{g.mul(scale)}, this);
     }
 
     public Tensor pow(double p) {
-        Tensor out = zeros(backend, shape);
+        Tensor out = output(backend, shape);
         backend.pow(storage, (float) p, out.storage, size);
         return record(out, (g, in, o) -> new Tensor[]{g.mul(in[0].pow(p - 1).mul(p))}, this);
     }
@@ -305,7 +311,7 @@ public final class Tensor {
     }
 
     private Tensor unary(UnaryOp op) {
-        Tensor out = zeros(backend, shape);
+        Tensor out = output(backend, shape);
         backend.unary(op, storage, out.storage, size);
         return record(out, (g, in, o) -> new Tensor[]{unaryGrad(op, g, in[0], o)}, this);
     }
@@ -331,7 +337,7 @@ public final class Tensor {
     private Tensor binary(BinaryOp op, Tensor o) {
         sameBackend(o);
         int[] outShape = broadcastShape(shape, o.shape);
-        Tensor out = zeros(backend, outShape);
+        Tensor out = output(backend, outShape);
         int[] padded = pad(outShape);
         backend.binary(op, storage, broadcastStrides(shape, padded), o.storage, broadcastStrides(o.shape, padded),
                 out.storage, padded);
@@ -379,7 +385,7 @@ public final class Tensor {
             throw new IllegalArgumentException("cannot sum shape " + Arrays.toString(shape) + " to "
                     + Arrays.toString(target));
         }
-        Tensor out = zeros(backend, target);
+        Tensor out = output(backend, target);
         int[] inPadded = pad(shape);
         int[] outPadded = alignTo(target, inPadded.length);
         backend.reduceSum(storage, inPadded, out.storage, outPadded);
@@ -396,7 +402,7 @@ public final class Tensor {
             throw new IllegalArgumentException("cannot broadcast " + Arrays.toString(shape) + " to "
                     + Arrays.toString(target));
         }
-        Tensor out = zeros(backend, target);
+        Tensor out = output(backend, target);
         int[] padded = pad(target);
         Tensor zero = scalar(backend, 0f);
         backend.binary(BinaryOp.ADD, storage, broadcastStrides(shape, padded), zero.storage,
@@ -440,7 +446,7 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: inner dimensions differ, " + Arrays.toString(shape)
                     + (transA ? "ᵀ" : "") + " · " + Arrays.toString(b.shape) + (transB ? "ᵀ" : ""));
         }
-        Tensor out = zeros(backend, m, n);
+        Tensor out = output(backend, m, n);
         backend.gemm(1, transA, transB, m, n, k, storage, 0, b.storage, 0, out.storage, false);
         return record(out, (g, in, y) -> {
             Tensor a0 = in[0];
@@ -471,7 +477,7 @@ public final class Tensor {
             throw new IllegalArgumentException("linear: bias " + Arrays.toString(bias.shape) + " does not broadcast"
                     + " to the rows of [" + m + ", " + n + "]");
         }
-        Tensor out = zeros(backend, m, n);
+        Tensor out = output(backend, m, n);
         backend.gemmBias(false, false, m, n, k, storage, weight.storage, bias.storage, out.storage);
         return record(out, (g, in, y) -> new Tensor[]{
                 g.matmul(in[1], false, true), in[0].matmul(g, true, false), g.sumTo(in[2].shape)}, this, weight, bias);
@@ -490,7 +496,7 @@ public final class Tensor {
             cols += p.dim(1);
         }
         Backend be = parts[0].backend;
-        Tensor out = zeros(be, rows, cols);
+        Tensor out = output(be, rows, cols);
         int start = 0;
         int[] starts = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
@@ -514,7 +520,7 @@ public final class Tensor {
         }
         int rows = shape[0];
         int cols = shape[1];
-        Tensor out = zeros(backend, rows, width);
+        Tensor out = output(backend, rows, width);
         backend.copyColumns(storage, cols, start, out.storage, width, 0, rows, width);
         return record(out, (g, in, y) -> new Tensor[]{g.padColumns(start, cols)}, this);
     }
@@ -538,7 +544,7 @@ public final class Tensor {
                 throw new IndexOutOfBoundsException("row " + i + " of " + shape[0]);
             }
         }
-        Tensor out = zeros(backend, indices.length, shape[1]);
+        Tensor out = output(backend, indices.length, shape[1]);
         backend.gatherRows(storage, shape[1], indices, out.storage);
         return out;
     }

@@ -87,6 +87,7 @@ public final class JavaBackend implements Backend {
     private final int threads;
     private final Workers workers;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    private final ThreadLocal<StepPool> steps = ThreadLocal.withInitial(StepPool::new);
     private volatile boolean closed;
 
     /** @param threads threads that compute kernels (the calling thread is one of them), ≥ 1 */
@@ -128,12 +129,67 @@ public final class JavaBackend implements Backend {
         if (size < 0) {
             throw new IllegalArgumentException("negative storage size " + size);
         }
+        StepPool pool = steps.get();
+        if (pool.active) {
+            float[] a = pool.take(size);
+            if (a != null) {
+                Arrays.fill(a, 0f);
+                return pool.track(a);
+            }
+            return pool.track(new float[size]);
+        }
         return new JavaStorage(new float[size]);
     }
 
     @Override
+    public Storage allocateOutput(int size) {
+        StepPool pool = steps.get();
+        if (pool.active && size >= 0) {
+            float[] a = pool.take(size);
+            return pool.track(a != null ? a : new float[size]);
+        }
+        return allocate(size);
+    }
+
+    @Override
     public Storage upload(float[] data) {
+        StepPool pool = steps.get();
+        if (pool.active) {
+            float[] a = pool.take(data.length);
+            if (a != null) {
+                System.arraycopy(data, 0, a, 0, data.length);
+                return pool.track(a);
+            }
+            return pool.track(data.clone());
+        }
         return new JavaStorage(data.clone());
+    }
+
+    /**
+     * Storage made from here to {@link #endStep} on this thread comes from, and goes back to, a
+     * per-thread pool: a training step makes the same buffers every time, so from the second step
+     * on it allocates no arrays (and the JVM zeroes none). A step begun while another is open
+     * forgets the open one's storage (left to the garbage collector, never recycled).
+     */
+    @Override
+    public void beginStep() {
+        StepPool pool = steps.get();
+        pool.live.clear();
+        pool.active = true;
+    }
+
+    /**
+     * Ends the step: every storage made since {@link #beginStep} on this thread goes back to the
+     * pool and is unusable from now on (the trainer reads the loss and applies the update before
+     * this; nothing made in a step may outlive it).
+     */
+    @Override
+    public void endStep() {
+        StepPool pool = steps.get();
+        if (pool.active) {
+            pool.active = false;
+            pool.recycle();
+        }
     }
 
     @Override
@@ -748,6 +804,38 @@ public final class JavaBackend implements Backend {
                     idleSince = System.nanoTime();
                 }
             }
+        }
+    }
+
+    /** The storage of the open step of one thread, and the arrays of earlier steps by length. */
+    private static final class StepPool {
+        /** Arrays kept per length: more than one step's worth is never needed again. */
+        private static final int MAX_PER_LENGTH = 256;
+
+        boolean active;
+        final java.util.ArrayList<JavaStorage> live = new java.util.ArrayList<>();
+        private final java.util.HashMap<Integer, java.util.ArrayDeque<float[]>> free = new java.util.HashMap<>();
+
+        float[] take(int size) {
+            java.util.ArrayDeque<float[]> q = free.get(size);
+            return q == null ? null : q.pollLast();
+        }
+
+        JavaStorage track(float[] a) {
+            JavaStorage s = new JavaStorage(a);
+            live.add(s);
+            return s;
+        }
+
+        void recycle() {
+            for (JavaStorage s : live) {
+                float[] a = s.release();
+                java.util.ArrayDeque<float[]> q = free.computeIfAbsent(a.length, n -> new java.util.ArrayDeque<>());
+                if (q.size() < MAX_PER_LENGTH) {
+                    q.addLast(a);
+                }
+            }
+            live.clear();
         }
     }
 

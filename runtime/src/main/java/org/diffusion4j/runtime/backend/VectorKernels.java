@@ -40,6 +40,9 @@ final class VectorKernels {
     /** Columns of C per work item (whole panels). */
     static final int NC = 8 * PANEL;
 
+    /** The start of fresh accumulators (read with row stride 0). */
+    private static final float[] ZEROS = new float[PANEL];
+
     private VectorKernels() {
     }
 
@@ -126,45 +129,53 @@ final class VectorKernels {
                     int bOff = bBase + (q * k + p0) * PANEL;
                     int i = i0;
                     for (; i + MR <= i1; i += MR) {
-                        tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, c, cBase + i * n + j0, n, j0,
-                                load, addBias);
+                        int cOff = cBase + i * n + j0;
+                        tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0,
+                                load ? n : 0, c, cOff, n, j0);
                     }
                     for (; i < i1; i++) {
-                        tile1(a, aBase + i * ai, ap, p0, p1, bPacked, bOff, c, cBase + i * n + j0, n, j0, load,
-                                addBias);
+                        int cOff = cBase + i * n + j0;
+                        tile1(a, aBase + i * ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0, c,
+                                cOff, n, j0);
+                    }
+                    if (addBias != null) {
+                        addBias(c, cBase + i0 * n + j0, n, i1 - i0, addBias, j0);
                     }
                 }
             }
         }
     }
 
-    /** Rows i … i+3 of C, one panel, p in [p0, p1); row x of op(A) starts at {@code aRow + x·ai}. */
+    /**
+     * Rows i … i+3 of C, one panel, p in [p0, p1); row x of op(A) starts at {@code aRow + x·ai}.
+     * The accumulators start from {@code init} (C itself, or {@link #ZEROS} with row stride 0):
+     * choosing the array rather than the vector keeps C2 from boxing the accumulators.
+     */
     private static void tile4(float[] a, int aRow, int ai, int ap, int p0, int p1, float[] bp, int bOff,
-                              float[] c, int cOff, int n, int j0, boolean load, float[] bias) {
+                              float[] init, int iOff, int iStride, float[] c, int cOff, int n, int j0) {
         VectorMask<Float> m0 = S.indexInRange(j0, n);
         VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
         VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
         VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
-        int c1 = cOff + n;
-        int c2 = cOff + 2 * n;
-        int c3 = cOff + 3 * n;
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector v00 = load ? FloatVector.fromArray(S, c, cOff, m0) : zero;
-        FloatVector v01 = load ? FloatVector.fromArray(S, c, cOff + L, m1) : zero;
-        FloatVector v02 = load ? FloatVector.fromArray(S, c, cOff + 2 * L, m2) : zero;
-        FloatVector v03 = load ? FloatVector.fromArray(S, c, cOff + 3 * L, m3) : zero;
-        FloatVector v10 = load ? FloatVector.fromArray(S, c, c1, m0) : zero;
-        FloatVector v11 = load ? FloatVector.fromArray(S, c, c1 + L, m1) : zero;
-        FloatVector v12 = load ? FloatVector.fromArray(S, c, c1 + 2 * L, m2) : zero;
-        FloatVector v13 = load ? FloatVector.fromArray(S, c, c1 + 3 * L, m3) : zero;
-        FloatVector v20 = load ? FloatVector.fromArray(S, c, c2, m0) : zero;
-        FloatVector v21 = load ? FloatVector.fromArray(S, c, c2 + L, m1) : zero;
-        FloatVector v22 = load ? FloatVector.fromArray(S, c, c2 + 2 * L, m2) : zero;
-        FloatVector v23 = load ? FloatVector.fromArray(S, c, c2 + 3 * L, m3) : zero;
-        FloatVector v30 = load ? FloatVector.fromArray(S, c, c3, m0) : zero;
-        FloatVector v31 = load ? FloatVector.fromArray(S, c, c3 + L, m1) : zero;
-        FloatVector v32 = load ? FloatVector.fromArray(S, c, c3 + 2 * L, m2) : zero;
-        FloatVector v33 = load ? FloatVector.fromArray(S, c, c3 + 3 * L, m3) : zero;
+        int i1 = iOff + iStride;
+        int i2 = iOff + 2 * iStride;
+        int i3 = iOff + 3 * iStride;
+        FloatVector v00 = FloatVector.fromArray(S, init, iOff, m0);
+        FloatVector v01 = FloatVector.fromArray(S, init, iOff + L, m1);
+        FloatVector v02 = FloatVector.fromArray(S, init, iOff + 2 * L, m2);
+        FloatVector v03 = FloatVector.fromArray(S, init, iOff + 3 * L, m3);
+        FloatVector v10 = FloatVector.fromArray(S, init, i1, m0);
+        FloatVector v11 = FloatVector.fromArray(S, init, i1 + L, m1);
+        FloatVector v12 = FloatVector.fromArray(S, init, i1 + 2 * L, m2);
+        FloatVector v13 = FloatVector.fromArray(S, init, i1 + 3 * L, m3);
+        FloatVector v20 = FloatVector.fromArray(S, init, i2, m0);
+        FloatVector v21 = FloatVector.fromArray(S, init, i2 + L, m1);
+        FloatVector v22 = FloatVector.fromArray(S, init, i2 + 2 * L, m2);
+        FloatVector v23 = FloatVector.fromArray(S, init, i2 + 3 * L, m3);
+        FloatVector v30 = FloatVector.fromArray(S, init, i3, m0);
+        FloatVector v31 = FloatVector.fromArray(S, init, i3 + L, m1);
+        FloatVector v32 = FloatVector.fromArray(S, init, i3 + 2 * L, m2);
+        FloatVector v33 = FloatVector.fromArray(S, init, i3 + 3 * L, m3);
         int ax = aRow + p0 * ap;
         int bo = bOff;
         for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
@@ -193,28 +204,9 @@ final class VectorKernels {
             v32 = b2.fma(x, v32);
             v33 = b3.fma(x, v33);
         }
-        if (bias != null) {
-            FloatVector w0 = FloatVector.fromArray(S, bias, j0, m0);
-            FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L, m1);
-            FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
-            FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
-            v00 = v00.add(w0);
-            v01 = v01.add(w1);
-            v02 = v02.add(w2);
-            v03 = v03.add(w3);
-            v10 = v10.add(w0);
-            v11 = v11.add(w1);
-            v12 = v12.add(w2);
-            v13 = v13.add(w3);
-            v20 = v20.add(w0);
-            v21 = v21.add(w1);
-            v22 = v22.add(w2);
-            v23 = v23.add(w3);
-            v30 = v30.add(w0);
-            v31 = v31.add(w1);
-            v32 = v32.add(w2);
-            v33 = v33.add(w3);
-        }
+        int c1 = cOff + n;
+        int c2 = cOff + 2 * n;
+        int c3 = cOff + 3 * n;
         v00.intoArray(c, cOff, m0);
         v01.intoArray(c, cOff + L, m1);
         v02.intoArray(c, cOff + 2 * L, m2);
@@ -233,18 +225,17 @@ final class VectorKernels {
         v33.intoArray(c, c3 + 3 * L, m3);
     }
 
-    /** One row of C, one panel (the rows left over from {@link #tile4}). */
-    private static void tile1(float[] a, int aRow, int ap, int p0, int p1, float[] bp, int bOff, float[] c,
-                              int cOff, int n, int j0, boolean load, float[] bias) {
+    /** One row of C, one panel (the rows left over from {@link #tile4}); accumulators start from {@code init}. */
+    private static void tile1(float[] a, int aRow, int ap, int p0, int p1, float[] bp, int bOff, float[] init,
+                              int iOff, float[] c, int cOff, int n, int j0) {
         VectorMask<Float> m0 = S.indexInRange(j0, n);
         VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
         VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
         VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector v0 = load ? FloatVector.fromArray(S, c, cOff, m0) : zero;
-        FloatVector v1 = load ? FloatVector.fromArray(S, c, cOff + L, m1) : zero;
-        FloatVector v2 = load ? FloatVector.fromArray(S, c, cOff + 2 * L, m2) : zero;
-        FloatVector v3 = load ? FloatVector.fromArray(S, c, cOff + 3 * L, m3) : zero;
+        FloatVector v0 = FloatVector.fromArray(S, init, iOff, m0);
+        FloatVector v1 = FloatVector.fromArray(S, init, iOff + L, m1);
+        FloatVector v2 = FloatVector.fromArray(S, init, iOff + 2 * L, m2);
+        FloatVector v3 = FloatVector.fromArray(S, init, iOff + 3 * L, m3);
         int ax = aRow + p0 * ap;
         int bo = bOff;
         for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
@@ -254,15 +245,30 @@ final class VectorKernels {
             v2 = FloatVector.fromArray(S, bp, bo + 2 * L).fma(x, v2);
             v3 = FloatVector.fromArray(S, bp, bo + 3 * L).fma(x, v3);
         }
-        if (bias != null) {
-            v0 = v0.add(FloatVector.fromArray(S, bias, j0, m0));
-            v1 = v1.add(FloatVector.fromArray(S, bias, j0 + L, m1));
-            v2 = v2.add(FloatVector.fromArray(S, bias, j0 + 2 * L, m2));
-            v3 = v3.add(FloatVector.fromArray(S, bias, j0 + 3 * L, m3));
-        }
         v0.intoArray(c, cOff, m0);
         v1.intoArray(c, cOff + L, m1);
         v2.intoArray(c, cOff + 2 * L, m2);
         v3.intoArray(c, cOff + 3 * L, m3);
+    }
+
+    /**
+     * {@code C[r, j0 + jj] += bias[j0 + jj]} for rows [r0, r1), one panel: the epilogue of the last
+     * k pass, while the tile is still in L1 (after the chain, so the bits equal a separate add).
+     */
+    private static void addBias(float[] c, int cOff, int n, int rows, float[] bias, int j0) {
+        VectorMask<Float> m0 = S.indexInRange(j0, n);
+        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
+        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
+        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
+        FloatVector w0 = FloatVector.fromArray(S, bias, j0, m0);
+        FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L, m1);
+        FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
+        FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
+        for (int r = 0, o = cOff; r < rows; r++, o += n) {
+            FloatVector.fromArray(S, c, o, m0).add(w0).intoArray(c, o, m0);
+            FloatVector.fromArray(S, c, o + L, m1).add(w1).intoArray(c, o + L, m1);
+            FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2).intoArray(c, o + 2 * L, m2);
+            FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3).intoArray(c, o + 3 * L, m3);
+        }
     }
 }
