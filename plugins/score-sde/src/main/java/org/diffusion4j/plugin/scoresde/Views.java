@@ -3,6 +3,7 @@ package org.diffusion4j.plugin.scoresde;
 import java.util.Arrays;
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
+import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
@@ -24,6 +25,12 @@ final class Views {
      */
     static Affine coefficients(Model model, View view, double t) {
         if (model.parameterization().predicts() == view) {
+            // The identity, but only where the view itself is finite (a velocity model on a DDPM
+            // schedule has σ̇ = ∞ at t = 0: its target, and so its output, is not defined there).
+            Affine own = Parameterization.coefficients(view, model.schedule(), t);
+            if (!Double.isFinite(own.p()) || !Double.isFinite(own.q())) {
+                throw new IllegalArgumentException(view + " itself is not finite at t = " + t);
+            }
             return new Affine(0, 1);
         }
         Affine c = model.parameterization().view(view, model.schedule(), t);
