@@ -31,7 +31,8 @@ import org.diffusion4j.api.tensor.Tensor;
  * sample's own stream, also for η = 0.
  *
  * <p>{@link #invert}: deterministic DDIM inversion (§5.4, Eq. 13 read as an ODE and integrated
- * forwards) x0 → x_T on the same grid, ascending.
+ * forwards) x0 → x_T on the same grid, ascending. {@link #slerp}: spherical interpolation between two
+ * latents (§5.3, App. D.5), whose η = 0 images change smoothly (the "consistency" property).
  */
 public final class DdimSampler implements Sampler {
 
@@ -160,6 +161,57 @@ public final class DdimSampler implements Sampler {
             listener.onStep(i, steps, next, x, xHat);
         }
         return x;
+    }
+
+    /**
+     * Spherical linear interpolation between latents, row by row (DDIM paper §5.3 and App. D.5, after
+     * Shoemake 1985): slerp(a, b, λ) = sin((1 − λ)θ)/sin θ·a + sin(λθ)/sin θ·b with
+     * θ = arccos(a·b/(‖a‖‖b‖)). Unlike the straight line it keeps the norm of equal-norm Gaussian
+     * latents, so the interpolants look like prior samples; generated with η = 0, the images move
+     * smoothly from a's sample to b's. Rows with θ ≈ 0 are interpolated linearly.
+     *
+     * @param a      [batch, dimension] latents at λ = 0
+     * @param b      [batch, dimension] latents at λ = 1
+     * @param lambda position in [0, 1]
+     */
+    public static Tensor slerp(Tensor a, Tensor b, double lambda) {
+        if (a.rank() != 2 || !java.util.Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(NAME + " slerp needs two [batch, dimension] latents of one shape, got "
+                    + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+        }
+        if (!(lambda >= 0 && lambda <= 1)) {
+            throw new IllegalArgumentException(NAME + " slerp: lambda must be in [0, 1], got " + lambda);
+        }
+        float[] x = a.toArray();
+        float[] y = b.toArray();
+        int rows = a.dim(0);
+        int d = a.dim(1);
+        float[] out = new float[x.length];
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            double nx = 0;
+            double ny = 0;
+            for (int j = r * d; j < (r + 1) * d; j++) {
+                dot += (double) x[j] * y[j];
+                nx += (double) x[j] * x[j];
+                ny += (double) y[j] * y[j];
+            }
+            double cos = nx == 0 || ny == 0 ? 1 : Math.max(-1, Math.min(1, dot / Math.sqrt(nx * ny)));
+            double theta = Math.acos(cos);
+            double wa;
+            double wb;
+            if (Math.sin(theta) < 1e-6) {
+                wa = 1 - lambda;
+                wb = lambda;
+            } else {
+                wa = Math.sin((1 - lambda) * theta) / Math.sin(theta);
+                wb = Math.sin(lambda * theta) / Math.sin(theta);
+            }
+            for (int j = r * d; j < (r + 1) * d; j++) {
+                out[j] = (float) (wa * x[j] + wb * y[j]);
+            }
+        }
+        return Tensor.of(a.backend(), out, rows, d);
     }
 
     @Override

@@ -167,6 +167,48 @@ class DdimSamplerTest {
     }
 
     @Test
+    void slerpedLatentsGiveSmoothInterpolationsWithTheSamplesAtTheirEnds() {
+        // DDIM §5.3: η = 0 images of slerp(x_T^a, x_T^b, λ) reproduce the two samples at λ = 0, 1 and move
+        // smoothly in between: halving the λ step halves the largest jump between neighbouring images.
+        Model model = TestSupport.oracleModel(mixture, linear, View.EPSILON);
+        DdimSampler s = ddim(Map.of("steps", 50));
+        int pairs = 40;
+        Tensor a = start(2 * pairs).columns(0, 2);
+        float[] both = a.toArray();
+        Tensor xa = Tensor.of(backend, java.util.Arrays.copyOfRange(both, 0, 2 * pairs), pairs, 2);
+        Tensor xb = Tensor.of(backend, java.util.Arrays.copyOfRange(both, 2 * pairs, 4 * pairs), pairs, 2);
+        float[] sampleA = sample(s, model, xa).toArray();
+        float[] sampleB = sample(s, model, xb).toArray();
+        assertThat(TestSupport.maxAbs(sample(s, model, DdimSampler.slerp(xa, xb, 0)).toArray(), sampleA)).isLessThan(1e-5);
+        assertThat(TestSupport.maxAbs(sample(s, model, DdimSampler.slerp(xa, xb, 1)).toArray(), sampleB)).isLessThan(1e-4);
+        // Per pair, the path length of its images (the sum of the jumps between neighbouring λ): for a
+        // continuous path it converges as the λ step shrinks, so the mean jump halves with the step.
+        // (A single jump can stay large where the path crosses between mixture modes: the η = 0 map is
+        // steep there, so the largest jump is not the measure.)
+        double[] length = new double[2];
+        int[] divisions = {16, 32};
+        for (int k = 0; k < 2; k++) {
+            float[] previous = sampleA;
+            for (int i = 1; i <= divisions[k]; i++) {
+                float[] next = sample(s, model, DdimSampler.slerp(xa, xb, (double) i / divisions[k])).toArray();
+                for (int p = 0; p < pairs; p++) {
+                    length[k] += Math.hypot(next[2 * p] - previous[2 * p], next[2 * p + 1] - previous[2 * p + 1]);
+                }
+                previous = next;
+            }
+            length[k] /= pairs;
+        }
+        System.out.printf("slerp: mean path length of the images, 16 / 32 steps: %.4f / %.4f%n", length[0], length[1]);
+        assertThat(length[1]).isBetween(length[0], 1.1 * length[0]);
+        // slerp keeps the norm of equal-norm latents (a straight line would shrink it by cos(θ/2))
+        Tensor u = Tensor.of(backend, new float[]{1, 0}, 1, 2);
+        Tensor v = Tensor.of(backend, new float[]{0, 1}, 1, 2);
+        float[] mid = DdimSampler.slerp(u, v, 0.5).toArray();
+        assertThat(Math.hypot(mid[0], mid[1])).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat((double) mid[0]).isCloseTo(Math.sqrt(0.5), org.assertj.core.api.Assertions.within(1e-6));
+    }
+
+    @Test
     void spacingsGiveImmutableGridsWithTheirTerminalValue() {
         Model model = TestSupport.oracleModel(mixture, linear, View.EPSILON);
         assertThat(ddim(Map.of("steps", 10)).grid(model).toArray())
