@@ -104,6 +104,7 @@ public final class BenchCommand {
                 String name = plan.get("name").asText();
                 err.printf(Locale.ROOT, "bench: diffusion4j %s ...%n", name);
                 ObjectNode r = runner.run(plan);
+                r.put("load_average", Machine.loadAverage());
                 java.set(name, r);
                 err.printf(Locale.ROOT, "bench: diffusion4j %s: %s %s%n", name,
                         Table.figure(r.get("value").asDouble()), Workload.byId(name).measure.label);

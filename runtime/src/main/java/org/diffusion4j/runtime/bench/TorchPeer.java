@@ -80,11 +80,12 @@ final class TorchPeer {
             Path plan = dir.resolve("plan.json");
             Files.writeString(plan, Manifest.JSON.writeValueAsString(plans));
             Path log = dir.resolve("stderr.txt");
+            Path result = dir.resolve("stdout.json");
+            // both streams to files: nothing to drain, so the time limit below really applies
             Process p = builder(List.of(python, script.toString(), "--plan", plan.toString(), "--threads",
                     Integer.toString(threads)))
-                    .redirectError(log.toFile()).start();
+                    .redirectOutput(result.toFile()).redirectError(log.toFile()).start();
             p.getOutputStream().close();
-            byte[] stdout = p.getInputStream().readAllBytes();
             if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IOException("the PyTorch script did not finish within " + TIMEOUT_MINUTES + " minutes");
@@ -94,7 +95,7 @@ final class TorchPeer {
                 throw new IOException("the PyTorch script failed (exit " + p.exitValue() + "):\n" + errText);
             }
             errText.lines().forEach(l -> err.println("  torch: " + l));
-            return Manifest.JSON.readTree(stdout);
+            return Manifest.JSON.readTree(result.toFile());
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path f : files.toList()) {

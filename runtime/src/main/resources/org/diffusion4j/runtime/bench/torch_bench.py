@@ -248,6 +248,7 @@ def main():
         sys.stderr.flush()
         r = RUNNERS[p["kind"]](p, g)
         r["peak_rss_mib"] = peak_rss_mib()
+        r["load_average"] = " ".join("%.2f" % v for v in os.getloadavg())
         if not all(math.isfinite(v) for v in r["block_seconds"]):
             raise RuntimeError("non-finite timing in " + p["name"])
         results[p["name"]] = r
