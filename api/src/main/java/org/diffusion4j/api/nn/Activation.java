@@ -31,6 +31,10 @@ public final class Activation extends Layer {
         this.function = function;
     }
 
+    public Function function() {
+        return function;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return switch (function) {

@@ -25,6 +25,14 @@ public final class Linear extends Layer {
         return x.linear(weight, bias);
     }
 
+    Tensor weight() {
+        return weight;
+    }
+
+    Tensor bias() {
+        return bias;
+    }
+
     public int inFeatures() {
         return weight.dim(0);
     }

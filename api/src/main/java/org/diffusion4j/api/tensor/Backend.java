@@ -37,6 +37,15 @@ public interface Backend extends AutoCloseable {
         return allocate(size);
     }
 
+    /**
+     * A zero-filled buffer that is never recycled with a step's storage (see {@link #beginStep}),
+     * even when made inside one: for buffers a caller keeps and reuses across calls. The default
+     * is {@link #allocate}.
+     */
+    default Storage allocatePersistent(int size) {
+        return allocate(size);
+    }
+
     /** A buffer holding a copy of {@code data}. */
     Storage upload(float[] data);
 

@@ -142,6 +142,14 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public Storage allocatePersistent(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative storage size " + size);
+        }
+        return new JavaStorage(new float[size]);
+    }
+
+    @Override
     public Storage allocateOutput(int size) {
         StepPool pool = steps.get();
         if (pool.active && size >= 0) {
