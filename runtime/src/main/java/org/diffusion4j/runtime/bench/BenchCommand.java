@@ -151,11 +151,30 @@ public final class BenchCommand {
         out.printf(Locale.ROOT, "machine: %s; Java backend threads %d; load average before %s, after %s%s%n",
                 report.get("machine").get("cpu").asText(), threads, report.get("load_before").asText(),
                 report.get("load_after").asText(), quick ? "; --quick: smoke-run figures, not comparable" : "");
+        StringBuilder load = new StringBuilder(String.format(Locale.ROOT, "diffusion4j %.2f", meanOtherLoad(java)));
+        for (JsonNode run : torchRuns) {
+            load.append(String.format(Locale.ROOT, ", PyTorch t%d %.2f", run.get("threads").asInt(),
+                    meanOtherLoad(run.get("results"))));
+        }
+        out.println("other processes' load (cores busy, mean over the workloads; 0 = otherwise idle machine): " + load);
         if (outFile != null) {
             AtomicFiles.writeString(outFile, Manifest.toJson(report));
             out.println("results: " + outFile);
         }
         return 0;
+    }
+
+    private static double meanOtherLoad(JsonNode results) {
+        double sum = 0;
+        int n = 0;
+        for (JsonNode r : results) {
+            JsonNode v = r.get("other_load_cores");
+            if (v != null && v.isNumber() && Double.isFinite(v.asDouble())) {
+                sum += v.asDouble();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     private static List<Workload> select(String only) {

@@ -40,6 +40,7 @@ final class JavaRunner {
 
     ObjectNode run(JsonNode plan) throws Exception {
         Memory.resetPeak();
+        OtherLoad start = OtherLoad.now();
         ObjectNode r = switch (plan.get("kind").asText()) {
             case "gemm" -> gemm(plan);
             case "train" -> train(plan);
@@ -48,6 +49,7 @@ final class JavaRunner {
             default -> throw new IllegalStateException("unknown workload kind in " + plan);
         };
         r.put("peak_rss_mib", Memory.peakRssMiB());
+        r.put("other_load_cores", OtherLoad.now().since(start));
         return r;
     }
 

@@ -56,6 +56,27 @@ def peak_rss_mib():
     return None
 
 
+def load_snapshot():
+    """(wall s, own CPU s, busy s of all CPUs from /proc/stat) for other_load_cores."""
+    busy = None
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+        busy = (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    t = os.times()
+    return time.perf_counter(), t.user + t.system, busy
+
+
+def other_load_cores(start):
+    """Mean number of cores other processes kept busy since start (as the Java side measures it)."""
+    end = load_snapshot()
+    if start[2] is None or end[2] is None or end[0] <= start[0]:
+        return None
+    return max(0.0, ((end[2] - start[2]) - (end[1] - start[1])) / (end[0] - start[0]))
+
+
 def seed_net():
     return nn.Sequential(nn.Linear(3, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
 
@@ -244,10 +265,12 @@ def main():
         g = torch.Generator().manual_seed(0)
         torch.manual_seed(0)
         peak_reset()
+        start = load_snapshot()
         sys.stderr.write("%s (t%d) ...\n" % (p["name"], args.threads))
         sys.stderr.flush()
         r = RUNNERS[p["kind"]](p, g)
         r["peak_rss_mib"] = peak_rss_mib()
+        r["other_load_cores"] = other_load_cores(start)
         r["load_average"] = " ".join("%.2f" % v for v in os.getloadavg())
         if not all(math.isfinite(v) for v in r["block_seconds"]):
             raise RuntimeError("non-finite timing in " + p["name"])
