@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import java.util.Arrays;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * The adaptive Dormand–Prince 5(4) Runge–Kutta method (Dormand and Prince 1980; the RK45 of SciPy's
@@ -105,7 +106,8 @@ final class DormandPrince {
             for (int i = 0; i < m; i++) {
                 int r = active[i];
                 if (++attempts[r] > maxSteps) {
-                    throw new IllegalStateException("RK45 (rtol " + rtol + ", atol " + atol + ") did not reach t = " + t1
+                    // The user's max-steps / tolerances are what to change: a config error, not a crash.
+                    throw new ConfigException("RK45 (rtol " + rtol + ", atol " + atol + ") did not reach t = " + t1
                             + " within " + maxSteps + " steps (row " + r + " is at t = " + t[r] + ", step " + h[r]
                             + "); raise max-steps or the tolerances");
                 }

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
@@ -117,6 +118,15 @@ class ProbabilityFlowNllTest {
                 new NoiseStreams(backend, new Rng(9), 4, 2, 2));
         assertThat(tail[0]).isCloseTo(whole[4], within(1e-6));
         assertThat(tail[1]).isCloseTo(whole[5], within(1e-6));
+    }
+
+    @Test
+    void tooFewSolverStepsAreAConfigErrorNamingTheOption() {
+        Model model = TestSupport.differentiableOracle(TestSupport.twoBlobs(), new VariancePreservingSde(0.1, 20, 1e-3),
+                new ScoreParameterization());
+        assertThatThrownBy(() -> create(Map.of("max-steps", 2)).negativeLogLikelihood(model, Tensor.zeros(backend, 2, 2),
+                new NoiseStreams(backend, new Rng(1), 0, 2, 2)))
+                .isInstanceOf(org.diffusion4j.api.config.ConfigException.class).hasMessageContaining("max-steps");
     }
 
     @Test
