@@ -71,7 +71,9 @@ final class Commands {
                 command("quickstart", "train, sample, evaluate and plot the flow-matching example (seed 000)",
                         c::quickstart),
                 command("bench", "time the issue-5 workloads (GEMM, train steps, sampling) beside PyTorch",
-                        new org.diffusion4j.runtime.bench.BenchCommand(out, err)::run));
+                        new org.diffusion4j.runtime.bench.BenchCommand(out, err)::run),
+                command("sweep", "vary a sampler's options over rows x columns and score each cell (the DDIM eta x S table)",
+                        new SweepCommand(out, err)::run));
     }
 
     interface Body {
