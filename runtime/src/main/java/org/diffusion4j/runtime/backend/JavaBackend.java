@@ -556,14 +556,23 @@ public final class JavaBackend implements Backend {
         double perItem = COST_SCALAR * Math.min(rows, blockRows) * Math.min(cols, COLUMN_SUM_TILE);
         if (blocks == 1) {
             parallel(tiles, perItem, (lo, hi) ->
-                    Kernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, out));
+                    columnBlocks(lo, hi, x, rows, cols, blockRows, out));
             return;
         }
         float[] partials = new float[blocks * cols];
         parallel(blocks * tiles, perItem, (lo, hi) ->
-                Kernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, partials));
+                columnBlocks(lo, hi, x, rows, cols, blockRows, partials));
         parallel(cols, COST_SCALAR * blocks, (lo, hi) ->
                 Kernels.combineColumnBlocks(lo, hi, partials, blocks, cols, out));
+    }
+
+    /** {@link Kernels#sumColumnBlocks}, or its Vector API twin (the same sums in the same order). */
+    private static void columnBlocks(int lo, int hi, float[] x, int rows, int cols, int blockRows, float[] dst) {
+        if (VECTOR) {
+            VectorKernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, dst);
+        } else {
+            Kernels.sumColumnBlocks(lo, hi, x, rows, cols, blockRows, COLUMN_SUM_TILE, dst);
+        }
     }
 
     private static int sizeOf(int[] shape) {

@@ -128,10 +128,10 @@ final class VectorKernels {
                     int j0 = q * PANEL;
                     int bOff = bBase + (q * k + p0) * PANEL;
                     int i = i0;
-                    for (; i + MR <= i1; i += MR) {
+                    for (; i + MR <= i1 && j0 + PANEL <= n; i += MR) {
                         int cOff = cBase + i * n + j0;
                         tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0,
-                                load ? n : 0, c, cOff, n, j0);
+                                load ? n : 0, c, cOff, n);
                     }
                     for (; i < i1; i++) {
                         int cOff = cBase + i * n + j0;
@@ -147,35 +147,32 @@ final class VectorKernels {
     }
 
     /**
-     * Rows i … i+3 of C, one panel, p in [p0, p1); row x of op(A) starts at {@code aRow + x·ai}.
+     * Rows i … i+3 of C, one whole panel (no masks: the hot kernel stays small enough for C2 to
+     * inline every vector operation), p in [p0, p1); row x of op(A) starts at {@code aRow + x·ai}.
      * The accumulators start from {@code init} (C itself, or {@link #ZEROS} with row stride 0):
      * choosing the array rather than the vector keeps C2 from boxing the accumulators.
      */
     private static void tile4(float[] a, int aRow, int ai, int ap, int p0, int p1, float[] bp, int bOff,
-                              float[] init, int iOff, int iStride, float[] c, int cOff, int n, int j0) {
-        VectorMask<Float> m0 = S.indexInRange(j0, n);
-        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
-        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
-        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
+                              float[] init, int iOff, int iStride, float[] c, int cOff, int n) {
         int i1 = iOff + iStride;
         int i2 = iOff + 2 * iStride;
         int i3 = iOff + 3 * iStride;
-        FloatVector v00 = FloatVector.fromArray(S, init, iOff, m0);
-        FloatVector v01 = FloatVector.fromArray(S, init, iOff + L, m1);
-        FloatVector v02 = FloatVector.fromArray(S, init, iOff + 2 * L, m2);
-        FloatVector v03 = FloatVector.fromArray(S, init, iOff + 3 * L, m3);
-        FloatVector v10 = FloatVector.fromArray(S, init, i1, m0);
-        FloatVector v11 = FloatVector.fromArray(S, init, i1 + L, m1);
-        FloatVector v12 = FloatVector.fromArray(S, init, i1 + 2 * L, m2);
-        FloatVector v13 = FloatVector.fromArray(S, init, i1 + 3 * L, m3);
-        FloatVector v20 = FloatVector.fromArray(S, init, i2, m0);
-        FloatVector v21 = FloatVector.fromArray(S, init, i2 + L, m1);
-        FloatVector v22 = FloatVector.fromArray(S, init, i2 + 2 * L, m2);
-        FloatVector v23 = FloatVector.fromArray(S, init, i2 + 3 * L, m3);
-        FloatVector v30 = FloatVector.fromArray(S, init, i3, m0);
-        FloatVector v31 = FloatVector.fromArray(S, init, i3 + L, m1);
-        FloatVector v32 = FloatVector.fromArray(S, init, i3 + 2 * L, m2);
-        FloatVector v33 = FloatVector.fromArray(S, init, i3 + 3 * L, m3);
+        FloatVector v00 = FloatVector.fromArray(S, init, iOff);
+        FloatVector v01 = FloatVector.fromArray(S, init, iOff + L);
+        FloatVector v02 = FloatVector.fromArray(S, init, iOff + 2 * L);
+        FloatVector v03 = FloatVector.fromArray(S, init, iOff + 3 * L);
+        FloatVector v10 = FloatVector.fromArray(S, init, i1);
+        FloatVector v11 = FloatVector.fromArray(S, init, i1 + L);
+        FloatVector v12 = FloatVector.fromArray(S, init, i1 + 2 * L);
+        FloatVector v13 = FloatVector.fromArray(S, init, i1 + 3 * L);
+        FloatVector v20 = FloatVector.fromArray(S, init, i2);
+        FloatVector v21 = FloatVector.fromArray(S, init, i2 + L);
+        FloatVector v22 = FloatVector.fromArray(S, init, i2 + 2 * L);
+        FloatVector v23 = FloatVector.fromArray(S, init, i2 + 3 * L);
+        FloatVector v30 = FloatVector.fromArray(S, init, i3);
+        FloatVector v31 = FloatVector.fromArray(S, init, i3 + L);
+        FloatVector v32 = FloatVector.fromArray(S, init, i3 + 2 * L);
+        FloatVector v33 = FloatVector.fromArray(S, init, i3 + 3 * L);
         int ax = aRow + p0 * ap;
         int bo = bOff;
         for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
@@ -207,25 +204,25 @@ final class VectorKernels {
         int c1 = cOff + n;
         int c2 = cOff + 2 * n;
         int c3 = cOff + 3 * n;
-        v00.intoArray(c, cOff, m0);
-        v01.intoArray(c, cOff + L, m1);
-        v02.intoArray(c, cOff + 2 * L, m2);
-        v03.intoArray(c, cOff + 3 * L, m3);
-        v10.intoArray(c, c1, m0);
-        v11.intoArray(c, c1 + L, m1);
-        v12.intoArray(c, c1 + 2 * L, m2);
-        v13.intoArray(c, c1 + 3 * L, m3);
-        v20.intoArray(c, c2, m0);
-        v21.intoArray(c, c2 + L, m1);
-        v22.intoArray(c, c2 + 2 * L, m2);
-        v23.intoArray(c, c2 + 3 * L, m3);
-        v30.intoArray(c, c3, m0);
-        v31.intoArray(c, c3 + L, m1);
-        v32.intoArray(c, c3 + 2 * L, m2);
-        v33.intoArray(c, c3 + 3 * L, m3);
+        v00.intoArray(c, cOff);
+        v01.intoArray(c, cOff + L);
+        v02.intoArray(c, cOff + 2 * L);
+        v03.intoArray(c, cOff + 3 * L);
+        v10.intoArray(c, c1);
+        v11.intoArray(c, c1 + L);
+        v12.intoArray(c, c1 + 2 * L);
+        v13.intoArray(c, c1 + 3 * L);
+        v20.intoArray(c, c2);
+        v21.intoArray(c, c2 + L);
+        v22.intoArray(c, c2 + 2 * L);
+        v23.intoArray(c, c2 + 3 * L);
+        v30.intoArray(c, c3);
+        v31.intoArray(c, c3 + L);
+        v32.intoArray(c, c3 + 2 * L);
+        v33.intoArray(c, c3 + 3 * L);
     }
 
-    /** One row of C, one panel (the rows left over from {@link #tile4}); accumulators start from {@code init}. */
+    /** One row of C, one panel, masked to n (the rows and the partial panel {@link #tile4} leaves); accumulators start from {@code init}. */
     private static void tile1(float[] a, int aRow, int ap, int p0, int p1, float[] bp, int bOff, float[] init,
                               int iOff, float[] c, int cOff, int n, int j0) {
         VectorMask<Float> m0 = S.indexInRange(j0, n);
@@ -269,6 +266,32 @@ final class VectorKernels {
             FloatVector.fromArray(S, c, o + L, m1).add(w1).intoArray(c, o + L, m1);
             FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2).intoArray(c, o + 2 * L, m2);
             FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3).intoArray(c, o + 3 * L, m3);
+        }
+    }
+
+    /**
+     * {@link Kernels#sumColumnBlocks} with vectors across columns: each column sum still starts
+     * from the block's first row and adds the rows in increasing order, so the bits are the same.
+     */
+    static void sumColumnBlocks(int lo, int hi, float[] x, int rows, int cols, int blockRows, int tileCols,
+                                float[] dst) {
+        int tiles = (cols + tileCols - 1) / tileCols;
+        for (int item = lo; item < hi; item++) {
+            int rb = item / tiles;
+            int j0 = (item - rb * tiles) * tileCols;
+            int j1 = Math.min(cols, j0 + tileCols);
+            int r0 = rb * blockRows;
+            int r1 = Math.min(rows, r0 + blockRows);
+            int d = rb * cols;
+            System.arraycopy(x, r0 * cols + j0, dst, d + j0, j1 - j0);
+            for (int j = j0; j < j1; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, j1);
+                FloatVector acc = FloatVector.fromArray(S, dst, d + j, m);
+                for (int r = r0 + 1; r < r1; r++) {
+                    acc = acc.add(FloatVector.fromArray(S, x, r * cols + j, m));
+                }
+                acc.intoArray(dst, d + j, m);
+            }
         }
     }
 }
