@@ -51,7 +51,7 @@ import org.junit.jupiter.api.TestFactory;
  * a bound above it (less the same tolerance); both tolerances widened by how far the schedule's
  * prior N(0, σ(tMax)²) is from the true marginal at tMax ({@link OracleMatrix#priorMismatch}), which
  * no likelihood of this model can see past. Their model's network is
- * {@link DifferentiableMixtureNetwork}: the divergence of the flow needs gradients in x.
+ * {@link org.diffusion4j.runtime.oracle.DifferentiableMixtureOracle}: the divergence of the flow needs gradients in x.
  *
  * <p>{@code -Dmatrix.only=REGEX} restricts the run to the combinations "sampler schedule
  * parameterization" the regular expression matches (for a quick look at one row).

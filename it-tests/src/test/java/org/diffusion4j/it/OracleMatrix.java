@@ -15,6 +15,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.runtime.engine.Components;
 import org.diffusion4j.runtime.engine.Sampling;
+import org.diffusion4j.runtime.oracle.DifferentiableMixtureOracle;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
 import org.diffusion4j.runtime.plugin.ComponentEntry;
@@ -91,7 +92,7 @@ final class OracleMatrix {
     Model model(String schedule, String parameterization, boolean differentiable) {
         Schedule s = create(Kind.SCHEDULE, schedule, Map.of());
         Parameterization p = create(Kind.PARAMETERIZATION, parameterization, Map.of());
-        Network net = differentiable ? new DifferentiableMixtureNetwork(MIXTURE, s, p) : new GaussianMixtureOracle(MIXTURE, s, p);
+        Network net = differentiable ? new DifferentiableMixtureOracle(MIXTURE, s, p) : new GaussianMixtureOracle(MIXTURE, s, p);
         return new Model(net, s, p);
     }
 

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import org.diffusion4j.api.Affine;
+import org.diffusion4j.api.Model;
 import org.diffusion4j.api.Network;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.Schedule;
@@ -39,6 +40,11 @@ public final class GaussianMixtureOracle implements Network {
         this.mixture = Objects.requireNonNull(mixture, "mixture");
         this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.parameterization = Objects.requireNonNull(parameterization, "parameterization");
+    }
+
+    /** The exact model: this network with its schedule and parameterization. */
+    public static Model model(GaussianMixture mixture, Schedule schedule, Parameterization parameterization) {
+        return new Model(new GaussianMixtureOracle(mixture, schedule, parameterization), schedule, parameterization);
     }
 
     public GaussianMixture mixture() {

@@ -1,46 +1,16 @@
 package org.diffusion4j.plugin.flowmatching;
 
-import java.util.Map;
 import java.util.ServiceLoader;
-import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.ComponentProvider;
-import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Model;
-import org.diffusion4j.api.Parameterization;
-import org.diffusion4j.api.Schedule;
-import org.diffusion4j.api.View;
-import org.diffusion4j.api.tensor.Backend;
-import org.diffusion4j.api.tensor.Rng;
-import org.diffusion4j.runtime.backend.JavaBackend;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
+import org.diffusion4j.runtime.testing.PluginTestSupport;
 
 /** Shared fixtures: backend, component creation through providers, mixtures and distances. */
-final class TestSupport {
+final class TestSupport extends PluginTestSupport {
 
     private TestSupport() {
-    }
-
-    record Context(Backend backend, Rng rng, int dataDimension, int extraOutputs) implements ComponentContext {
-    }
-
-    static Backend backend() {
-        return new JavaBackend(2);
-    }
-
-    static ComponentContext context(Backend backend, long seed, int dimension) {
-        return new Context(backend, new Rng(seed), dimension, 0);
-    }
-
-    /** Creates a component through the provider ServiceLoader finds under {@code name}. */
-    @SuppressWarnings("unchecked")
-    static <T> T create(Kind kind, String name, Map<String, ?> options, ComponentContext context) {
-        for (ComponentProvider<?> p : ServiceLoader.load(ComponentProvider.class)) {
-            if (p.kind() == kind && p.name().equals(name)) {
-                return (T) p.create(p.config().resolve(name, options), context);
-            }
-        }
-        throw new AssertionError("no provider " + kind.id() + " " + name);
     }
 
     static ComponentProvider<?> provider(String name) {
@@ -64,34 +34,7 @@ final class TestSupport {
     }
 
     static Model oracleModel(GaussianMixture mixture) {
-        Schedule s = new LinearInterpolantSchedule();
-        Parameterization p = new VelocityParameterization();
-        return new Model(new GaussianMixtureOracle(mixture, s, p), s, p);
-    }
-
-    /** A parameterization of the api's other views, for "any parameterization" checks. */
-    static Parameterization predicting(View view) {
-        return new Parameterization() {
-            @Override
-            public View predicts() {
-                return view;
-            }
-
-            @Override
-            public String toString() {
-                return view.name();
-            }
-        };
-    }
-
-    /** Root-mean-square distance between paired points (row-major, dimension d). */
-    static double rms(float[] a, float[] b, int d) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double diff = a[i] - b[i];
-            s += diff * diff;
-        }
-        return Math.sqrt(s / (a.length / d));
+        return GaussianMixtureOracle.model(mixture, new LinearInterpolantSchedule(), new VelocityParameterization());
     }
 
     /** Mean Euclidean distance between paired points. */

@@ -1,46 +1,60 @@
-package org.diffusion4j.it;
+package org.diffusion4j.runtime.oracle;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.diffusion4j.api.Affine;
+import org.diffusion4j.api.Model;
 import org.diffusion4j.api.Network;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
-import org.diffusion4j.runtime.oracle.GaussianMixture;
-import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
 
 /**
  * The exact network of {@link GaussianMixtureOracle} written in tensor ops, so that it records a
  * gradient with respect to x: what the probability-flow likelihood needs for the divergence of the
- * flow (Song et al. 2021, Eq. 39). Same model ("Unified Perspective", Eq. 2): with
- * v_k = α²·s_k² + σ² and r_k ∝ w_k·N(x; α·μ_k, v_k·I), the target a·E[x0 | x] + b·E[ε | x] is
- * Σ_k r_k·(A_k·(x − α·μ_k) + a·μ_k) with A_k = (a·α·s_k² + b·σ)/v_k.
- * Time is per row and taken on the host (nothing differentiates with respect to it).
+ * flow (Song et al. 2021, "Score-Based Generative Modeling through SDEs", Eq. 39).
+ *
+ * <p>Same model ("Unified Perspective on Diffusion and Flow Matching", Eq. 2): with
+ * v_k = α²·s_k² + σ² and responsibilities r_k = softmax_k(log w_k − D/2·log v_k − ‖x − α·μ_k‖²/(2·v_k)),
+ * the target a·E[x0 | x] + b·E[ε | x] with (a, b) = {@link Parameterization#target} is
+ * Σ_k r_k·(A_k·(x − α·μ_k) + a·μ_k), A_k = (a·α·s_k² + b·σ)/v_k (Gaussian conditioning per component).
+ * Time is per row and taken on the host: nothing differentiates with respect to it. When x records no
+ * gradient the host oracle answers (same values, double precision, faster).
  */
-final class DifferentiableMixtureNetwork implements Network {
+public final class DifferentiableMixtureOracle implements Network {
 
     private final GaussianMixture mixture;
     private final Schedule schedule;
     private final Parameterization parameterization;
     private final GaussianMixtureOracle host;
 
-    DifferentiableMixtureNetwork(GaussianMixture mixture, Schedule schedule, Parameterization parameterization) {
+    public DifferentiableMixtureOracle(GaussianMixture mixture, Schedule schedule, Parameterization parameterization) {
+        this.host = new GaussianMixtureOracle(mixture, schedule, parameterization);
         this.mixture = mixture;
         this.schedule = schedule;
         this.parameterization = parameterization;
-        this.host = new GaussianMixtureOracle(mixture, schedule, parameterization);
+    }
+
+    /** The exact model: this network with its schedule and parameterization. */
+    public static Model model(GaussianMixture mixture, Schedule schedule, Parameterization parameterization) {
+        return new Model(new DifferentiableMixtureOracle(mixture, schedule, parameterization), schedule,
+                parameterization);
     }
 
     @Override
     public Tensor forward(Tensor x, Tensor t) {
         if (!x.requiresGrad()) {
-            return host.forward(x, t); // no gradient can be asked for: the (faster) host oracle
+            return host.forward(x, t);
+        }
+        int n = x.dim(0);
+        int d = mixture.dimension();
+        if (x.rank() != 2 || x.dim(1) != d || t.rank() != 2 || t.dim(0) != n || t.dim(1) != 1) {
+            throw new IllegalArgumentException("oracle of a " + d + "-D mixture expects x [batch, " + d
+                    + "] and t [batch, 1], got " + Arrays.toString(x.shape()) + " and " + Arrays.toString(t.shape()));
         }
         Backend be = x.backend();
-        int n = x.dim(0);
         int k = mixture.components();
-        int d = mixture.dimension();
         double[][] mu = mixture.means();
         double[] s = mixture.stds();
         double[] w = mixture.weights();
@@ -65,7 +79,7 @@ final class DifferentiableMixtureNetwork implements Network {
         Tensor[] diff = new Tensor[k];
         Tensor[] logit = new Tensor[k];
         double[] max = new double[n];
-        java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
         for (int c = 0; c < k; c++) {
             diff[c] = x.sub(column(be, alpha).mul(row(be, mu[c])));
             logit[c] = diff[c].square().sum(1).mul(column(be, negHalfPrecision[c])).add(column(be, logNorm[c]));
@@ -74,7 +88,7 @@ final class DifferentiableMixtureNetwork implements Network {
                 max[r] = Math.max(max[r], l[r]);
             }
         }
-        // softmax over components, shifted by the (constant) row maximum for stability
+        // softmax over components, shifted by the row maximum (a constant: no gradient flows through it)
         Tensor shift = column(be, max).neg();
         Tensor numerator = null;
         Tensor total = null;
@@ -87,6 +101,7 @@ final class DifferentiableMixtureNetwork implements Network {
         return numerator.div(total);
     }
 
+    /** No trainable parameters. */
     @Override
     public Map<String, Tensor> parameters() {
         return Map.of();
@@ -102,5 +117,10 @@ final class DifferentiableMixtureNetwork implements Network {
 
     private static Tensor row(Backend be, double[] v) {
         return column(be, v).reshape(1, v.length);
+    }
+
+    @Override
+    public String toString() {
+        return "DifferentiableMixtureOracle[" + mixture + ", " + schedule + ", " + parameterization.predicts() + "]";
     }
 }
