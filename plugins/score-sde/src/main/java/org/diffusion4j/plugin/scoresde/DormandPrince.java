@@ -17,6 +17,10 @@ import org.diffusion4j.api.config.ConfigException;
  * 0.01·‖y0‖/‖f(y0)‖ in the scaled RMS norm (10⁻⁶ where either is tiny), capped at the whole interval.
  * Evaluations are counted per row: 1 for the first stage, then 6 per attempted step (the 7th stage
  * is the next step's first, FSAL).
+ *
+ * <p>A field value that is not finite (a diverged network) ends the integration with an
+ * {@link IllegalStateException} naming the caller and the time: the controller would otherwise turn it
+ * into a NaN step size and time.
  */
 final class DormandPrince {
 
@@ -58,11 +62,14 @@ final class DormandPrince {
     private static final double[] E = {71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525,
             -1.0 / 40};
 
+    private final String owner;
     private final double rtol;
     private final double atol;
     private final int maxSteps;
 
-    DormandPrince(double rtol, double atol, int maxSteps) {
+    /** @param owner the component integrating, named in error messages */
+    DormandPrince(String owner, double rtol, double atol, int maxSteps) {
+        this.owner = owner;
         this.rtol = rtol;
         this.atol = atol;
         this.maxSteps = maxSteps;
@@ -84,6 +91,7 @@ final class DormandPrince {
         int[] evaluations = new int[n];
         int calls = 1;
         double[][] k1 = field.evaluate(all, t.clone(), y);
+        checkFinite(k1, all, t);
         Arrays.fill(evaluations, 1);
         double[] h = new double[n];
         for (int r = 0; r < n; r++) {
@@ -144,6 +152,7 @@ final class DormandPrince {
                 }
                 // At s = 6 the stage input is the 5th-order solution itself (A[6] = b5): FSAL.
                 k[s] = field.evaluate(active, st, stage);
+                checkFinite(k[s], active, st);
                 calls++;
             }
             double[][] y5 = stage;
@@ -180,6 +189,17 @@ final class DormandPrince {
             iteration++;
         }
         return new Solution(y, evaluations, calls);
+    }
+
+    private void checkFinite(double[][] values, int[] rows, double[] t) {
+        for (int i = 0; i < values.length; i++) {
+            for (double v : values[i]) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalStateException(owner + ": the model's output is not finite (" + v + ") at t = "
+                            + t[i] + " for sample " + rows[i] + ", so RK45 cannot continue; the network has diverged");
+                }
+            }
+        }
     }
 
     private static int[] activeRows(boolean[] done) {

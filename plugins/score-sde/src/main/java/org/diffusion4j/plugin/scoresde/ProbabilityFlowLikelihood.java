@@ -196,7 +196,7 @@ public final class ProbabilityFlowLikelihood {
         }
         DormandPrince.Solution sol;
         try {
-            sol = new DormandPrince(rtol, atol, maxSteps).integrate(
+            sol = new DormandPrince(ProbabilityFlowNllProvider.NAME, rtol, atol, maxSteps).integrate(
                     (active, t, y) -> field(model, backend, probes, active, t, y, d), y0, s.tMin(), s.tMax(), null);
         } finally {
             frozen.forEach(p -> p.requiresGrad(true));

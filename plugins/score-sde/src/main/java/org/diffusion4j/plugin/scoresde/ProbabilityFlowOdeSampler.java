@@ -116,7 +116,7 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
         Schedule s = model.schedule();
         int n = xStart.dim(0);
         if (solver == Solver.RK45) {
-            DormandPrince dp = new DormandPrince(rtol, atol, maxSteps);
+            DormandPrince dp = new DormandPrince(NAME, rtol, atol, maxSteps);
             DormandPrince.Solution sol = dp.integrate(
                     (rows, t, y) -> Views.rows(Views.predict(model, View.VELOCITY, Views.matrix(xStart.backend(), y), t)
                             .detach()),

@@ -130,6 +130,20 @@ class ProbabilityFlowNllTest {
     }
 
     @Test
+    void aNetworkThatReturnsNanFailsNamingTheLikelihoodAndTheTime() {
+        Schedule vp = new VariancePreservingSde(0.1, 20, 1e-3);
+        Model diverged = TestSupport.nanWhere(TestSupport.differentiableOracle(TestSupport.twoBlobs(), vp,
+                new ScoreParameterization()), t -> t > 0.5);
+        assertThatThrownBy(() -> create(Map.of()).negativeLogLikelihood(diverged, Tensor.zeros(backend, 2, 2),
+                new NoiseStreams(backend, new Rng(1), 0, 2, 2)))
+                .isInstanceOf(IllegalStateException.class)
+                // integrating up from tMin, the first time the network answers NaN is above 0.5
+                .hasMessageMatching("score-sde\\.likelihood: the model's output is not finite \\(NaN\\) at t = "
+                        + "0\\.[5-9]\\d* for sample [01], .*")
+                .hasMessageNotContaining("outside");
+    }
+
+    @Test
     void aModelWithoutAFiniteVelocityIsRefusedWithTheReason() {
         // A score network on the flow-matching interpolant: at t = 1 (α = 0) the velocity needs α̇/α.
         Model model = TestSupport.differentiableOracle(TestSupport.twoBlobs(), TestSupport.linearInterpolant(),

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -141,5 +142,17 @@ class ProbabilityFlowOdeSamplerTest {
         // A score model has no velocity where α = 0: refused with the reason.
         Model scoreOnLinear = TestSupport.oracle(mixture, linear, new ScoreParameterization());
         assertThat(s.refuse(scoreOnLinear)).contains("score-sde.ode").contains("VELOCITY");
+    }
+
+    @Test
+    void aNetworkThatReturnsNanFailsNamingTheSamplerAndTheTime() {
+        Schedule vp = new VariancePreservingSde(0.1, 20, 1e-3);
+        Model diverged = TestSupport.nanWhere(TestSupport.scoreOracle(TestSupport.twoBlobs(), vp), t -> t < 0.5);
+        assertThatThrownBy(() -> ode(Map.of()).solve(diverged, start(vp, 16, 3), StepListener.NONE))
+                .isInstanceOf(IllegalStateException.class)
+                // integrating down from tMax = 1, the first time the network answers NaN is just below 0.5
+                .hasMessageMatching("score-sde\\.ode: the model's output is not finite \\(NaN\\) at t = 0\\.4\\d* "
+                        + "for sample \\d+, .*")
+                .hasMessageNotContaining("outside");
     }
 }

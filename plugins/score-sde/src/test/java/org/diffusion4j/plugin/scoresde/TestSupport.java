@@ -1,9 +1,13 @@
 package org.diffusion4j.plugin.scoresde;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.DoublePredicate;
 import org.diffusion4j.api.Model;
+import org.diffusion4j.api.Network;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.DifferentiableMixtureOracle;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
@@ -72,6 +76,31 @@ final class TestSupport extends PluginTestSupport {
     /** The exact model written in tensor ops, so the likelihood can differentiate it in x. */
     static Model differentiableOracle(GaussianMixture mixture, Schedule schedule, Parameterization p) {
         return DifferentiableMixtureOracle.model(mixture, schedule, p);
+    }
+
+    /**
+     * {@code model} with a network that returns NaN on the rows whose time satisfies {@code diverged}
+     * (and the model's output elsewhere, with its gradient in x): a network that has diverged.
+     */
+    static Model nanWhere(Model model, DoublePredicate diverged) {
+        Network inner = model.network();
+        Network net = new Network() {
+            @Override
+            public Tensor forward(Tensor x, Tensor t) {
+                float[] ts = t.toArray();
+                float[] mask = new float[ts.length];
+                for (int r = 0; r < ts.length; r++) {
+                    mask[r] = diverged.test(ts[r]) ? Float.NaN : 1f;
+                }
+                return inner.forward(x, t).mul(Tensor.of(x.backend(), mask, ts.length, 1));
+            }
+
+            @Override
+            public Map<String, Tensor> parameters() {
+                return inner.parameters();
+            }
+        };
+        return new Model(net, model.schedule(), model.parameterization());
     }
 
     /** See {@link GaussianMixture#sampleError}. */
