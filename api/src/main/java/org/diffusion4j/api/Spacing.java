@@ -15,9 +15,11 @@ import org.diffusion4j.api.TimeGrid;
  * <li>{@code LINSPACE}: k = round(j·(T−1)/(S−1)), j = 0..S−1 (both ends; k = T−1 for S = 1).</li>
  * </ul>
  * The grid is the chosen times in descending order <b>plus its terminal value tMin</b> (ᾱ = 1, the
- * data), built once as an immutable {@link TimeGrid}: step i always goes to {@code grid.t(i + 1)},
- * never to a time recomputed from the stride (diffusers #9261, #12633). A continuous-time schedule
- * (no training times) is treated as {@value #CONTINUOUS_CANDIDATES} equal steps on (tMin, tMax].
+ * data), so every chosen time must lie above tMin (a schedule whose smallest training time is tMin,
+ * as NCSN's geometric levels, is refused with that reason by the spacings that pick it). Built once as
+ * an immutable {@link TimeGrid}: step i always goes to {@code grid.t(i + 1)}, never to a time
+ * recomputed from the stride (diffusers #9261, #12633). A continuous-time schedule (no training times)
+ * is treated as {@value #CONTINUOUS_CANDIDATES} equal steps on (tMin, tMax].
  * Part of the SPI so that every strided sampler (ancestral, DDIM, …) names the same spacings.
  */
 public enum Spacing {
@@ -84,6 +86,15 @@ public enum Spacing {
             t[steps - 1 - j] = candidates[k[j]];
         }
         t[steps] = schedule.tMin();
+        if (!(t[steps - 1] > t[steps])) {
+            // NCSN's geometric levels put the smallest noise level at tMin: a step from it to itself.
+            throw new IllegalArgumentException("spacing " + id() + " picks the training time t = " + t[steps - 1]
+                    + ", which is the schedule's end tMin = " + t[steps] + ": the chain's last step goes from the"
+                    + " smallest chosen time down to tMin (the data, ᾱ = 1 on DDPM's schedules), so every chosen time"
+                    + " must lie above tMin, but this schedule's smallest noise level (σ = " + schedule.sigma(t[steps])
+                    + ") is a training time at tMin itself; spacing trailing with steps < " + candidates.length
+                    + " picks times above it");
+        }
         return TimeGrid.of(t);
     }
 }

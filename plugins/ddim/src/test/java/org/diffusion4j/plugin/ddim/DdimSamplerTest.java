@@ -52,6 +52,35 @@ class DdimSamplerTest {
                 StepListener.NONE);
     }
 
+    /** The ncsn plugin's levels σ_1 = 20 (data within ±5) to σ_L = 0.01. */
+    private Schedule geometricLevels(int levels) {
+        return TestSupport.create(Kind.SCHEDULE, "ncsn.geometric", Map.of("sigma-max", 20.0, "sigma-min", 0.01,
+                "levels", levels), TestSupport.context(backend));
+    }
+
+    @Test
+    void ncsnLevelsAreRefusedForTheRealReasonWhereTheSpacingPicksTheLevelAtTMin() {
+        // NCSN's levels: the smallest, σ = 0.01, is the training time t = 0 = tMin; leading and linspace pick it
+        Schedule levels = geometricLevels(10);
+        Model model = TestSupport.oracleModel(mixture, levels, View.EPSILON);
+        Model fine = TestSupport.oracleModel(mixture, geometricLevels(200), View.EPSILON);
+        for (String name : new String[]{"ddim", "ddpm.ancestral"}) {
+            for (String spacing : new String[]{"leading", "linspace"}) {
+                assertThat(sampler(name, Map.of("steps", 10, "spacing", spacing)).refuse(model))
+                        .startsWith(name + ": spacing " + spacing + " picks the training time t = 0.0, which is the"
+                                + " schedule's end tMin = 0.0")
+                        .contains("σ = 0.01").contains("spacing trailing with steps < 10")
+                        .endsWith("for schedule " + levels).doesNotContain("monotone");
+            }
+            // trailing with S < L picks levels above tMin and samples, ending at the smallest level
+            Sampler trailing = sampler(name, Map.of("steps", 100, "spacing", "trailing"));
+            assertThat(trailing.refuse(fine)).isNull();
+            double err = TestSupport.mixtureError(mixture, sample(trailing, fine, start(N).mul(20)).toArray());
+            System.out.printf("%s, 100 of 200 geometric levels (trailing): mixture error %.4f%n", name, err);
+            assertThat(err).isLessThan(0.15);
+        }
+    }
+
     @Test
     void deterministicErrorFallsAsStepsGrow() {
         for (Schedule schedule : new Schedule[]{linear, cosine}) {
