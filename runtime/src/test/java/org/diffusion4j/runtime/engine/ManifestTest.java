@@ -28,16 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class ManifestTest {
 
-    private static final String SPEC = """
-            seed: 4
-            dataset: {name: gauss}
-            schedule: {name: linear}
-            parameterization: {name: velocity}
-            network: {name: mlp}
-            loss: {name: mse}
+    private static final String SPEC = TestComponents.spec(10, 10) + """
             samplers: {ode: {name: euler, steps: 7}, quick: euler}
             likelihoods: {nll: {name: zero, probes: 3}, bound: zero}
-            metrics: []
             """;
 
     /** The engine's test components plus a sampler and a likelihood, each with one option. */
