@@ -106,57 +106,13 @@ public record GaussianMixture(double[][] means, double[] stds, double[] weights)
     }
 
     /**
-     * How far a point cloud is from this mixture, by per-component statistics: each point goes to its most probable component; the error is
+     * How far a point cloud is from this mixture, by per-component statistics ({@link ComponentStats}):
+     * each point goes to its most probable component; the error is
      * Σ_k |share_k − w_k| + Σ_k w_k·(‖mean_k − μ_k‖ + |std_k − s_k|), zero for a perfect sample up to
      * Monte-Carlo noise of order 1/√n.
      */
     public double sampleError(float[] points) {
-        int k = components();
-        int d = dimension();
-        int n = points.length / d;
-        double[][] mu = means();
-        double[] s = stds();
-        double[] w = weights();
-        int[] label = new int[n];
-        double[] count = new double[k];
-        double[][] sum = new double[k][d];
-        for (int i = 0; i < n; i++) {
-            double best = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < k; c++) {
-                double sq = 0;
-                for (int j = 0; j < d; j++) {
-                    double diff = points[i * d + j] - mu[c][j];
-                    sq += diff * diff;
-                }
-                double logp = Math.log(w[c]) - d * Math.log(s[c]) - sq / (2 * s[c] * s[c]);
-                if (logp > best) {
-                    best = logp;
-                    label[i] = c;
-                }
-            }
-            count[label[i]]++;
-            for (int j = 0; j < d; j++) {
-                sum[label[i]][j] += points[i * d + j];
-            }
-        }
-        double[] sq = new double[k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double diff = points[i * d + j] - sum[label[i]][j] / Math.max(1, count[label[i]]);
-                sq[label[i]] += diff * diff;
-            }
-        }
-        double e = 0;
-        for (int c = 0; c < k; c++) {
-            double dist = 0;
-            for (int j = 0; j < d; j++) {
-                double m = sum[c][j] / Math.max(1, count[c]) - mu[c][j];
-                dist += m * m;
-            }
-            double std = Math.sqrt(sq[c] / Math.max(1, count[c] * d));
-            e += Math.abs(count[c] / n - w[c]) + w[c] * (Math.sqrt(dist) + Math.abs(std - s[c]));
-        }
-        return e;
+        return ComponentStats.of(this, points).error(this);
     }
 
     /** log p(x), computed stably (log-sum-exp). */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.runtime.oracle.ComponentStats;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class GaussianMixtureOracleTest {
             flat[2 * i] = (float) draws[i][0];
             flat[2 * i + 1] = (float) draws[i][1];
         }
-        TestSupport.ComponentStats stats = TestSupport.ComponentStats.of(m, flat);
+        ComponentStats stats = ComponentStats.of(m, flat);
         assertThat(stats.error(m)).isLessThan(0.02);
         assertThat(m.sample(new Rng(3), 10)).isDeepEqualTo(m.sample(new Rng(3), 10));
     }

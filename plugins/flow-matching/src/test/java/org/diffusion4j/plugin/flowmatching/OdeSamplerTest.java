@@ -16,6 +16,7 @@ import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.runtime.oracle.ComponentStats;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class OdeSamplerTest {
             }
             float[] rk4 = run("flow-matching.rk4", 20, model, start);
             double rk4Energy = TestSupport.energyDistance(rk4, exact, 2);
-            TestSupport.ComponentStats stats = TestSupport.ComponentStats.of(mixture, rk4);
+            ComponentStats stats = ComponentStats.of(mixture, rk4);
             System.out.printf("ODE %d components, energy distance to %d exact draws (floor %.1e): Euler%s; RK4 K=20 %.2e, %s%n",
                     mixture.components(), N, floor, line, rk4Energy, stats);
             for (int i = 1; i < ks.length; i++) {

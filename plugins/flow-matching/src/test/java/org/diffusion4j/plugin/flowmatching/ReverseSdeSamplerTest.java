@@ -15,6 +15,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.runtime.oracle.ComponentStats;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.junit.jupiter.api.Test;
 
@@ -48,16 +49,16 @@ class ReverseSdeSamplerTest {
         for (GaussianMixture mixture : List.of(TestSupport.twoBlobs(), TestSupport.threeComponents())) {
             Model model = TestSupport.oracleModel(mixture);
             Tensor start = Tensor.randn(backend, new Rng(21), N, 2);
-            TestSupport.ComponentStats exact = TestSupport.ComponentStats.of(mixture,
+            ComponentStats exact = ComponentStats.of(mixture,
                     mixture.sample(backend, new Rng(22), N).toArray());
             int[] ks = {10, 100, 1000};
             double[] err = new double[ks.length];
-            TestSupport.ComponentStats[] stats = new TestSupport.ComponentStats[ks.length];
+            ComponentStats[] stats = new ComponentStats[ks.length];
             StringBuilder b = new StringBuilder(String.format(
                     "SDE w=sigma, %d components, %d samples; exact draws: error %.4f %s%n",
                     mixture.components(), N, exact.error(mixture), exact));
             for (int i = 0; i < ks.length; i++) {
-                stats[i] = TestSupport.ComponentStats.of(mixture, sample(sampler(ks[i], "sigma"), model, start, 23).toArray());
+                stats[i] = ComponentStats.of(mixture, sample(sampler(ks[i], "sigma"), model, start, 23).toArray());
                 err[i] = stats[i].error(mixture);
                 b.append(String.format("  K=%-5d error %.4f %s%n", ks[i], err[i], stats[i]));
             }
@@ -116,13 +117,13 @@ class ReverseSdeSamplerTest {
         int[] ks = {3, 100, 1000};
         double[] err = new double[ks.length];
         StringBuilder b = new StringBuilder("SDE w=g2 (t = 1 step taken as an ODE step), two blobs:\n");
-        TestSupport.ComponentStats last = null;
+        ComponentStats last = null;
         for (int i = 0; i < ks.length; i++) {
             float[] y = sample(sampler(ks[i], "g2"), model, start, 42).toArray();
             for (float v : y) {
                 assertThat(v).isFinite();
             }
-            last = TestSupport.ComponentStats.of(mixture, y);
+            last = ComponentStats.of(mixture, y);
             err[i] = last.error(mixture);
             b.append(String.format("  K=%-5d error %.4f %s%n", ks[i], err[i], last));
         }
