@@ -16,6 +16,7 @@ import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.backend.JavaBackend;
+import org.diffusion4j.runtime.testing.PluginTestSupport;
 import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
@@ -47,23 +48,7 @@ class EvaluationTest {
     }
 
     private Model model() {
-        Schedule linear = new Schedule() {
-            public double alpha(double t) {
-                return 1 - t;
-            }
-
-            public double sigma(double t) {
-                return t;
-            }
-
-            public double alphaDot(double t) {
-                return -1;
-            }
-
-            public double sigmaDot(double t) {
-                return 1;
-            }
-        };
+        Schedule linear = PluginTestSupport.linearInterpolant();
         return new Model(new org.diffusion4j.api.Network() {
             public Tensor forward(Tensor x, Tensor t) {
                 return x;

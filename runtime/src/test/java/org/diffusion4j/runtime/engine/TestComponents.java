@@ -12,7 +12,6 @@ import org.diffusion4j.api.Model;
 import org.diffusion4j.api.Network;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.PointSet;
-import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.config.Config;
@@ -24,6 +23,7 @@ import org.diffusion4j.api.nn.Sequential;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.plugin.Registry;
+import org.diffusion4j.runtime.testing.PluginTestSupport;
 
 /**
  * Minimal components written against the api alone, so the engine can be tested without plugins
@@ -52,23 +52,7 @@ final class TestComponents {
                                 return new PointSet(2, v);
                             }
                         }),
-                provider(Kind.SCHEDULE, "linear", ConfigSpec.empty(), (c, ctx) -> new Schedule() {
-                    public double alpha(double t) {
-                        return 1 - t;
-                    }
-
-                    public double sigma(double t) {
-                        return t;
-                    }
-
-                    public double alphaDot(double t) {
-                        return -1;
-                    }
-
-                    public double sigmaDot(double t) {
-                        return 1;
-                    }
-                }),
+                provider(Kind.SCHEDULE, "linear", ConfigSpec.empty(), (c, ctx) -> PluginTestSupport.linearInterpolant()),
                 provider(Kind.PARAMETERIZATION, "velocity", ConfigSpec.empty(),
                         (c, ctx) -> (Parameterization) () -> View.VELOCITY),
                 provider(Kind.NETWORK, "mlp", ConfigSpec.builder().integer("width", 16, 1, null, "width").build(),

@@ -12,6 +12,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.backend.JavaBackend;
+import org.diffusion4j.runtime.testing.PluginTestSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +28,7 @@ class DifferentiableMixtureOracleTest {
 
     /** Linear interpolant, a VP-like trigonometric path and a VE-like path with α = 1. */
     private static List<Schedule> schedules() {
-        return List.of(schedule(t -> 1 - t, t -> -1, t -> t, t -> 1),
+        return List.of(PluginTestSupport.linearInterpolant(),
                 schedule(t -> Math.cos(Math.PI / 2 * t), t -> -Math.PI / 2 * Math.sin(Math.PI / 2 * t),
                         t -> Math.sin(Math.PI / 2 * t), t -> Math.PI / 2 * Math.cos(Math.PI / 2 * t)),
                 schedule(t -> 1, t -> 0, t -> 3 * t, t -> 3));

@@ -6,6 +6,7 @@ import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Parameterization;
+import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
@@ -63,6 +64,39 @@ public class PluginTestSupport {
             @Override
             public String toString() {
                 return view.name();
+            }
+        };
+    }
+
+    /**
+     * The flow-matching linear interpolant α = 1 − t, σ = t ("Unified Perspective", Eq. 2 with the
+     * rectified-flow path), for tests that need a schedule without its plugin.
+     */
+    public static Schedule linearInterpolant() {
+        return new Schedule() {
+            @Override
+            public double alpha(double t) {
+                return 1 - t;
+            }
+
+            @Override
+            public double sigma(double t) {
+                return t;
+            }
+
+            @Override
+            public double alphaDot(double t) {
+                return -1;
+            }
+
+            @Override
+            public double sigmaDot(double t) {
+                return 1;
+            }
+
+            @Override
+            public String toString() {
+                return "linear interpolant";
             }
         };
     }

@@ -25,36 +25,6 @@ final class TestSupport extends PluginTestSupport {
                 new SubVariancePreservingSde(0.1, 20, 1e-3));
     }
 
-    /** The flow-matching linear interpolant α = 1 − t, σ = t (defined here: a plugin test needs no other plugin). */
-    static Schedule linearInterpolant() {
-        return new Schedule() {
-            @Override
-            public double alpha(double t) {
-                return 1 - t;
-            }
-
-            @Override
-            public double sigma(double t) {
-                return t;
-            }
-
-            @Override
-            public double alphaDot(double t) {
-                return -1;
-            }
-
-            @Override
-            public double sigmaDot(double t) {
-                return 1;
-            }
-
-            @Override
-            public String toString() {
-                return "linear interpolant";
-            }
-        };
-    }
-
     static GaussianMixture twoBlobs() {
         return GaussianMixture.twoBlobs();
     }
