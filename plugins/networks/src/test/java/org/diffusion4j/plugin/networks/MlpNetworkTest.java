@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
-import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.ComponentProvider;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Network;
@@ -16,12 +15,10 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.backend.JavaBackend;
+import org.diffusion4j.runtime.testing.PluginTestSupport.Context;
 import org.junit.jupiter.api.Test;
 
 class MlpNetworkTest {
-
-    private record Context(Backend backend, Rng rng, int dataDimension, int extraOutputs) implements ComponentContext {
-    }
 
     private final Backend backend = new JavaBackend(2);
 
