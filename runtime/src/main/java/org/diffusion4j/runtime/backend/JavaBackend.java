@@ -294,8 +294,11 @@ public final class JavaBackend implements Backend {
         int ap = transA ? m : 1;
         int rows = VectorKernels.rowsPerItem(m, n);
         double perItem = COST_VECTOR_FMA * rows * Math.min(n, VectorKernels.NC) * k + 100;
-        parallel(VectorKernels.items(batch, m, n), perItem, (lo, hi) -> VectorKernels.gemm(lo, hi, av, aBatchStride,
-                ai, ap, m, n, k, packed, bBatchStride == 0, cv, accumulate, bias));
+        parallel(VectorKernels.items(batch, m, n), perItem, (lo, hi) -> {
+            Scratch own = scratch.get();
+            VectorKernels.gemm(lo, hi, av, aBatchStride, ai, ap, m, n, k, packed, bBatchStride == 0, cv, accumulate,
+                    bias, own.aPad(), own.cPad());
+        });
     }
 
     /**
@@ -866,6 +869,8 @@ public final class JavaBackend implements Backend {
         final float[][][] packedByLength = new float[32][][];
         float[] transposed = new float[0];
         float[] panels = new float[0];
+        float[] aPad;   // Vector API kernels only (sized by their constants)
+        float[] cPad;
         float[] acc0 = new float[0];
         float[] acc1 = new float[0];
 
@@ -885,6 +890,20 @@ public final class JavaBackend implements Backend {
                 p = grown;
             }
             return p;
+        }
+
+        float[] aPad() {
+            if (aPad == null) {
+                aPad = new float[VectorKernels.A_PAD];
+            }
+            return aPad;
+        }
+
+        float[] cPad() {
+            if (cPad == null) {
+                cPad = new float[VectorKernels.C_PAD];
+            }
+            return cPad;
         }
 
         float[] panels(int size) {

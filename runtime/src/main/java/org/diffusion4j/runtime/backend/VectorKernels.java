@@ -1,5 +1,6 @@
 package org.diffusion4j.runtime.backend;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -100,10 +101,12 @@ final class VectorKernels {
      * {@code C[b] (+)= op(A[b]) · op(B[b]) (+ bias)} for work items [lo, hi) (see {@link #items}).
      * op(A) is m×k, element (i, p) at {@code a[b·aBatchStride + i·ai + p·ap]}; B is packed by
      * {@link #packB} ({@code bBatchPanels = 0} shares one B); C[b] is row-major m×n at
-     * {@code b·m·n}. {@code bias} (length n, added to every row) may be null.
+     * {@code b·m·n}. {@code bias} (length n, added to every row) may be null. {@code aPad}
+     * ({@link #A_PAD} floats) and {@code cPad} ({@link #C_PAD}) are the calling thread's scratch.
      */
     static void gemm(int lo, int hi, float[] a, int aBatchStride, int ai, int ap, int m, int n, int k,
-                     float[] bPacked, boolean bShared, float[] c, boolean accumulate, float[] bias) {
+                     float[] bPacked, boolean bShared, float[] c, boolean accumulate, float[] bias, float[] aPad,
+                     float[] cPad) {
         int rb = rowsPerItem(m, n);
         int rowBlocks = (m + rb - 1) / rb;
         int colBlocks = (n + NC - 1) / NC;
@@ -133,10 +136,9 @@ final class VectorKernels {
                         tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0,
                                 load ? n : 0, c, cOff, n);
                     }
-                    for (; i < i1; i++) {
-                        int cOff = cBase + i * n + j0;
-                        tile1(a, aBase + i * ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0, c,
-                                cOff, n, j0);
+                    for (; i < i1; i += MR) {
+                        paddedTile(a, aBase + i * ai, ai, ap, Math.min(MR, i1 - i), p0, p1, bPacked, bOff, load, c,
+                                cBase + i * n + j0, n, Math.min(PANEL, n - j0), aPad, cPad);
                     }
                     if (addBias != null) {
                         addBias(c, cBase + i0 * n + j0, n, i1 - i0, addBias, j0);
@@ -222,30 +224,41 @@ final class VectorKernels {
         v33.intoArray(c, c3 + 3 * L);
     }
 
-    /** One row of C, one panel, masked to n (the rows and the partial panel {@link #tile4} leaves); accumulators start from {@code init}. */
-    private static void tile1(float[] a, int aRow, int ap, int p0, int p1, float[] bp, int bOff, float[] init,
-                              int iOff, float[] c, int cOff, int n, int j0) {
-        VectorMask<Float> m0 = S.indexInRange(j0, n);
-        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
-        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
-        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
-        FloatVector v0 = FloatVector.fromArray(S, init, iOff, m0);
-        FloatVector v1 = FloatVector.fromArray(S, init, iOff + L, m1);
-        FloatVector v2 = FloatVector.fromArray(S, init, iOff + 2 * L, m2);
-        FloatVector v3 = FloatVector.fromArray(S, init, iOff + 3 * L, m3);
-        int ax = aRow + p0 * ap;
-        int bo = bOff;
-        for (int p = p0; p < p1; p++, ax += ap, bo += PANEL) {
-            FloatVector x = FloatVector.broadcast(S, a[ax]);
-            v0 = FloatVector.fromArray(S, bp, bo).fma(x, v0);
-            v1 = FloatVector.fromArray(S, bp, bo + L).fma(x, v1);
-            v2 = FloatVector.fromArray(S, bp, bo + 2 * L).fma(x, v2);
-            v3 = FloatVector.fromArray(S, bp, bo + 3 * L).fma(x, v3);
+    /** Scratch floats {@link #gemm} needs for op(A) and for C. */
+    static final int A_PAD = KC * MR;
+    static final int C_PAD = MR * PANEL;
+
+    /**
+     * The {@code rows} (&lt; 4, or a partial panel of {@code w} &lt; PANEL columns) that
+     * {@link #tile4} cannot take in place: op(A)'s rows are copied into {@code aPad} (zero rows
+     * after them) and C's into {@code cPad} (zero columns after w), one {@link #tile4} runs on the
+     * copies, and the real rows and columns are copied back. Padding only adds chains that are
+     * thrown away, so every kept element is the same chain. One vector kernel for every tile
+     * means one method for the JIT to compile (a second one ran interpreted, boxing every vector,
+     * for the first seconds of a run).
+     */
+    private static void paddedTile(float[] a, int aRow, int ai, int ap, int rows, int p0, int p1, float[] bp,
+                                   int bOff, boolean load, float[] c, int cOff, int n, int w, float[] aPad,
+                                   float[] cPad) {
+        for (int p = p0, d = 0; p < p1; p++, d += MR) {
+            int x = aRow + p * ap;
+            for (int r = 0; r < MR; r++) {
+                aPad[d + r] = r < rows ? a[x + r * ai] : 0f;
+            }
         }
-        v0.intoArray(c, cOff, m0);
-        v1.intoArray(c, cOff + L, m1);
-        v2.intoArray(c, cOff + 2 * L, m2);
-        v3.intoArray(c, cOff + 3 * L, m3);
+        for (int r = 0; r < MR; r++) {
+            int d = r * PANEL;
+            if (load && r < rows) {
+                System.arraycopy(c, cOff + r * n, cPad, d, w);
+                Arrays.fill(cPad, d + w, d + PANEL, 0f);
+            } else {
+                Arrays.fill(cPad, d, d + PANEL, 0f);
+            }
+        }
+        tile4(aPad, 0, 1, MR, 0, p1 - p0, bp, bOff, cPad, 0, PANEL, cPad, 0, PANEL);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(cPad, r * PANEL, c, cOff + r * n, w);
+        }
     }
 
     /**
