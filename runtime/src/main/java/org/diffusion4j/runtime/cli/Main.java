@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.cli.ParseException;
+import org.diffusion4j.api.NonFiniteOutputException;
 import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.io.CorruptFileException;
@@ -48,7 +49,7 @@ public final class Main {
             err.println("error: " + args[0] + ": " + e.getMessage().replace('\n', ' ') + " (see 'diffusion4j " + args[0]
                     + " --help')");
             return USER_ERROR;
-        } catch (UserException | ConfigException | CorruptFileException e) {
+        } catch (UserException | ConfigException | CorruptFileException | NonFiniteOutputException e) {
             err.println("error: " + e.getMessage().replace('\n', ' '));
             return USER_ERROR;
         } catch (IllegalArgumentException e) {

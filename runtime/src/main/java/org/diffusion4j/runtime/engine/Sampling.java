@@ -3,6 +3,7 @@ package org.diffusion4j.runtime.engine;
 import java.util.function.IntFunction;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
+import org.diffusion4j.api.NonFiniteOutputException;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.StepListener;
@@ -65,12 +66,23 @@ public final class Sampling {
             };
             Tensor x = sampler.sample(model, xT, noise, listener);
             float[] values = x.toArray();
+            requireFinite(values, first, dimension);
             System.arraycopy(values, 0, out, first * dimension, n * dimension);
         }
         if (bar[0] != null) {
             bar[0].finish();
         }
         return new PointSet(dimension, out);
+    }
+
+    /** A NaN or infinite sample is reported, never written: it means the model or the sampler's settings diverged. */
+    private static void requireFinite(float[] values, int first, int dimension) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new NonFiniteOutputException("sample " + (first + i / dimension) + " is not finite (" + values[i]
+                        + "): the model has diverged or the sampler needs more steps; nothing was written");
+            }
+        }
     }
 
 

@@ -113,4 +113,19 @@ class EvaluationTest {
         assertThatThrownBy(() -> Evaluation.likelihood(backend, model(), broken, points(10), 0, 4))
                 .isInstanceOf(UserException.class).hasMessageContaining("not finite");
     }
+
+    @Test
+    void aSamplerThatDivergesIsReportedNamingTheSampleNotWritten() {
+        org.diffusion4j.api.Sampler blowsUpAtSample7 = (model, xStart, noise, listener) -> {
+            float[] v = xStart.toArray();
+            v[7 * 2 + 1] = Float.NaN;
+            return Tensor.of(backend, v, xStart.dim(0), 2);
+        };
+        assertThatThrownBy(() -> Sampling.sample(backend, model(), blowsUpAtSample7, 2, 0, 20, 20, total -> null))
+                .isInstanceOf(org.diffusion4j.api.NonFiniteOutputException.class)
+                .hasMessageContaining("sample 7 is not finite (NaN)");
+        // a batch that starts later names the sample by its index in the whole set
+        assertThatThrownBy(() -> Sampling.sample(backend, model(), blowsUpAtSample7, 2, 0, 20, 10, total -> null))
+                .hasMessageContaining("sample 7 is not finite");
+    }
 }

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import java.util.Arrays;
+import org.diffusion4j.api.NonFiniteOutputException;
 import org.diffusion4j.api.config.ConfigException;
 
 /**
@@ -19,7 +20,7 @@ import org.diffusion4j.api.config.ConfigException;
  * is the next step's first, FSAL).
  *
  * <p>A field value that is not finite (a diverged network) ends the integration with an
- * {@link IllegalStateException} naming the caller and the time: the controller would otherwise turn it
+ * {@link NonFiniteOutputException} naming the caller and the time: the controller would otherwise turn it
  * into a NaN step size and time.
  */
 final class DormandPrince {
@@ -195,7 +196,7 @@ final class DormandPrince {
         for (int i = 0; i < values.length; i++) {
             for (double v : values[i]) {
                 if (!Double.isFinite(v)) {
-                    throw new IllegalStateException(owner + ": the model's output is not finite (" + v + ") at t = "
+                    throw new NonFiniteOutputException(owner + ": the model's output is not finite (" + v + ") at t = "
                             + t[i] + " for sample " + rows[i] + ", so RK45 cannot continue; the network has diverged");
                 }
             }

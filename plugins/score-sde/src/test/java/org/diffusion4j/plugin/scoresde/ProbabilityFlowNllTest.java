@@ -136,7 +136,7 @@ class ProbabilityFlowNllTest {
                 new ScoreParameterization()), t -> t > 0.5);
         assertThatThrownBy(() -> create(Map.of()).negativeLogLikelihood(diverged, Tensor.zeros(backend, 2, 2),
                 new NoiseStreams(backend, new Rng(1), 0, 2, 2)))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(org.diffusion4j.api.NonFiniteOutputException.class)
                 // integrating up from tMin, the first time the network answers NaN is above 0.5
                 .hasMessageMatching("score-sde\\.likelihood: the model's output is not finite \\(NaN\\) at t = "
                         + "0\\.[5-9]\\d* for sample [01], .*")

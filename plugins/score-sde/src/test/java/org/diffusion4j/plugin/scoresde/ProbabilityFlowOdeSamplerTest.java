@@ -149,7 +149,7 @@ class ProbabilityFlowOdeSamplerTest {
         Schedule vp = new VariancePreservingSde(0.1, 20, 1e-3);
         Model diverged = TestSupport.nanWhere(TestSupport.scoreOracle(TestSupport.twoBlobs(), vp), t -> t < 0.5);
         assertThatThrownBy(() -> ode(Map.of()).solve(diverged, start(vp, 16, 3), StepListener.NONE))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(org.diffusion4j.api.NonFiniteOutputException.class)
                 // integrating down from tMax = 1, the first time the network answers NaN is just below 0.5
                 .hasMessageMatching("score-sde\\.ode: the model's output is not finite \\(NaN\\) at t = 0\\.4\\d* "
                         + "for sample \\d+, .*")
