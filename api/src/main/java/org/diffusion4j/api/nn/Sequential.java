@@ -2,7 +2,6 @@ package org.diffusion4j.api.nn;
 
 import java.util.List;
 import org.diffusion4j.api.tensor.Backend;
-import org.diffusion4j.api.tensor.BinaryOp;
 import org.diffusion4j.api.tensor.Storage;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.api.tensor.UnaryOp;
@@ -99,10 +98,8 @@ public final class Sequential extends Layer {
             case TANH -> be.unary(UnaryOp.TANH, h, h, n);
             case SIGMOID -> be.unary(UnaryOp.SIGMOID, h, h, n);
             case SILU -> {
-                // x·σ(x), as Tensor.silu: the sigmoid first, then the product.
-                be.unary(UnaryOp.SIGMOID, h, scratch, n);
-                int[] strides = {n, n, width, 1};
-                be.binary(BinaryOp.MUL, h, strides, scratch, strides, h, new int[]{1, 1, rows, width});
+                // x·σ(x) in place, as Tensor.silu (σ goes to scratch).
+                be.silu(h, h, scratch, n);
             }
             case GELU -> throw new IllegalStateException("GELU takes the layer-by-layer pass");
         }

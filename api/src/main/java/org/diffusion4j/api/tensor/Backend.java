@@ -78,6 +78,35 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = op(x[i])} for i &lt; n. */
     void unary(UnaryOp op, Storage x, Storage out, int n);
 
+    /**
+     * SiLU forward (Elfwing et al. 2018, Eq. 1): {@code sigma[i] = σ(x[i])} rounded to float as
+     * {@link UnaryOp#SIGMOID}, then {@code out[i] = x[i]·sigma[i]}. out may be x. The default is the
+     * two kernels; a backend fuses them into one pass with the same bits.
+     */
+    default void silu(Storage x, Storage out, Storage sigma, int n) {
+        unary(UnaryOp.SIGMOID, x, sigma, n);
+        int[] strides = {0, 0, 0, 1};
+        int[] shape = {1, 1, 1, n};
+        binary(BinaryOp.MUL, x, strides, sigma, strides, out, shape);
+    }
+
+    /**
+     * SiLU backward: {@code out[i] = g·s + (g·x)·(s·(1−s))} with s = sigma[i], left to right in float,
+     * which is what the chain rule through x·σ(x) gives op by op (Elfwing et al. 2018, Eq. 2).
+     */
+    default void siluBackward(Storage g, Storage x, Storage sigma, Storage out, int n) {
+        int[] strides = {0, 0, 0, 1};
+        int[] shape = {1, 1, 1, n};
+        Storage a = allocate(n);
+        Storage b = allocate(n);
+        binary(BinaryOp.MUL, g, strides, sigma, strides, a, shape);          // g·s
+        affine(sigma, -1f, 1f, b, n);                                      // 1−s
+        binary(BinaryOp.MUL, sigma, strides, b, strides, b, shape);        // s·(1−s)
+        binary(BinaryOp.MUL, g, strides, x, strides, out, shape);          // g·x
+        binary(BinaryOp.MUL, out, strides, b, strides, out, shape);        // (g·x)·(s·(1−s))
+        binary(BinaryOp.ADD, a, strides, out, strides, out, shape);
+    }
+
     /** {@code out[i] = scale·x[i] + shift}. */
     void affine(Storage x, float scale, float shift, Storage out, int n);
 

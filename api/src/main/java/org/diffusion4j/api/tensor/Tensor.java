@@ -300,7 +300,25 @@ public final class Tensor {
 
     /** SiLU / swish, x·σ(x) (Elfwing et al. 2018; Ramachandran et al. 2017). */
     public Tensor silu() {
-        return mul(sigmoid());
+        Tensor out = output(backend, shape);
+        Tensor sigma = output(backend, shape);
+        // One pass for x·σ(x); σ(x) is kept for the backward pass.
+        backend.silu(storage, out.storage, sigma.storage, size);
+        return record(out, (g, in, y) -> new Tensor[]{siluGrad(g, in[0], sigma)}, this);
+    }
+
+    /**
+     * d silu/dx · g = g·σ + g·x·σ·(1−σ). Without a second graph this is one fused kernel; with one,
+     * it is written with differentiable ops (σ recomputed from x) so gradients of gradients work.
+     */
+    private static Tensor siluGrad(Tensor g, Tensor x, Tensor sigma) {
+        if (g.requiresGrad || x.requiresGrad) {
+            Tensor s = x.sigmoid();
+            return g.mul(s).add(g.mul(x).mul(s.mul(s.neg().add(1))));
+        }
+        Tensor out = output(g.backend, x.shape);
+        g.backend.siluBackward(g.storage, x.storage, sigma.storage, out.storage, x.size);
+        return out;
     }
 
     /** GELU, tanh approximation (Hendrycks and Gimpel 2016, Eq. in §2). */

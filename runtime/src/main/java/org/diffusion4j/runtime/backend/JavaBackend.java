@@ -359,6 +359,23 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public void silu(Storage x, Storage out, Storage sigma, int n) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        float[] sv = arr(sigma);
+        parallel(n, COST_TRANSCENDENTAL, (lo, hi) -> Kernels.silu(lo, hi, xv, ov, sv));
+    }
+
+    @Override
+    public void siluBackward(Storage g, Storage x, Storage sigma, Storage out, int n) {
+        float[] gv = arr(g);
+        float[] xv = arr(x);
+        float[] sv = arr(sigma);
+        float[] ov = arr(out);
+        parallel(n, COST_VECTOR, (lo, hi) -> Kernels.siluBackward(lo, hi, gv, xv, sv, ov));
+    }
+
+    @Override
     public void affine(Storage x, float scale, float shift, Storage out, int n) {
         float[] xv = arr(x);
         float[] ov = arr(out);

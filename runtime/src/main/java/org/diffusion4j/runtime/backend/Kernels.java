@@ -588,6 +588,31 @@ final class Kernels {
         }
     }
 
+    /**
+     * SiLU in one pass (Elfwing et al. 2018, Eq. 1): {@code sigma[i] = σ(x[i])} with the
+     * {@link #SIGMOID} formula, {@code out[i] = x[i]·sigma[i]}; out may be x.
+     */
+    static void silu(int lo, int hi, float[] x, float[] out, float[] sigma) {
+        for (int i = lo; i < hi; i++) {
+            float v = x[i];
+            float s = (float) (1.0 / (1.0 + Math.exp(-v)));
+            sigma[i] = s;
+            out[i] = v * s;
+        }
+    }
+
+    /**
+     * SiLU backward in one pass: {@code g·s + (g·x)·(s·(1−s))}, the same float operations in the
+     * same order as the op-by-op chain rule through x·σ(x), so the bits match it.
+     */
+    static void siluBackward(int lo, int hi, float[] g, float[] x, float[] sigma, float[] out) {
+        for (int i = lo; i < hi; i++) {
+            float gi = g[i];
+            float s = sigma[i];
+            out[i] = gi * s + (gi * x[i]) * (s * (1f - s));
+        }
+    }
+
     /** {@code out[i] = scale·x[i] + shift}. */
     static void affine(int lo, int hi, float[] x, float scale, float shift, float[] out) {
         for (int i = lo; i < hi; i++) {
