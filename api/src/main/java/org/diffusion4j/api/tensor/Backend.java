@@ -75,6 +75,13 @@ public interface Backend extends AutoCloseable {
         binary(BinaryOp.ADD, c, new int[]{0, 0, n, 1}, bias, new int[]{0, 0, 0, 1}, c, new int[]{1, 1, m, n});
     }
 
+    /** {@code out[i] = value} for i &lt; n. The default uploads a filled array and copies it. */
+    default void fill(Storage out, float value, int n) {
+        float[] d = new float[n];
+        java.util.Arrays.fill(d, value);
+        copyColumns(upload(d), n, 0, out, n, 0, 1, n);
+    }
+
     /** {@code out[i] = op(x[i])} for i &lt; n. */
     void unary(UnaryOp op, Storage x, Storage out, int n);
 

@@ -76,9 +76,10 @@ public final class Tensor {
     }
 
     public static Tensor full(Backend backend, float value, int... shape) {
-        float[] d = new float[sizeOf(shape)];
-        Arrays.fill(d, value);
-        return of(backend, d, shape);
+        // Filled in place: no host array and no upload copy (a sampler's time column, every step).
+        Tensor out = output(backend, shape);
+        backend.fill(out.storage, value, out.size);
+        return out;
     }
 
     /** Wraps backend storage without copying. */

@@ -359,6 +359,11 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
+    public void fill(Storage out, float value, int n) {
+        Arrays.fill(arr(out), 0, n, value);
+    }
+
+    @Override
     public void silu(Storage x, Storage out, Storage sigma, int n) {
         float[] xv = arr(x);
         float[] ov = arr(out);

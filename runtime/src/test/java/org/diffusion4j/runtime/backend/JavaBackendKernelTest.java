@@ -481,4 +481,19 @@ class JavaBackendKernelTest {
         assertThatThrownBy(() -> new JavaBackend(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0");
     }
+
+    @Test
+    void fullFillsEveryElementWithTheExactBits() {
+        for (float v : new float[]{0f, -0f, 1.5f, -3.25e-7f, Float.NaN, Float.NEGATIVE_INFINITY}) {
+            float[] got = org.diffusion4j.api.tensor.Tensor.full(backend, v, 1003, 3).toArray();
+            assertThat(got).hasSize(3009);
+            for (float g : got) {
+                assertThat(Float.floatToRawIntBits(g)).isEqualTo(Float.floatToRawIntBits(v));
+            }
+        }
+        Storage s = backend.upload(random(10, 3));
+        backend.fill(s, 2f, 6);   // only the first n
+        assertThat(get(s)).startsWith(2f, 2f, 2f, 2f, 2f, 2f).doesNotContain(0f);
+        assertThat(get(s)[6]).isNotEqualTo(2f);
+    }
 }
