@@ -35,4 +35,52 @@ public record Model(Network network, Schedule schedule, Parameterization paramet
         Affine c = parameterization.view(view, schedule, t);
         return x.mul(c.p()).add(output.mul(c.q()));
     }
+
+    /**
+     * The coefficients (p, q) with {@code view = p·x + q·output} at t. The identity when the model
+     * predicts {@code view} itself — but only where that view is finite: a velocity model on a DDPM
+     * schedule has σ̇ = ∞ at t = 0, so its target, and its output, are not defined there.
+     *
+     * @throws IllegalArgumentException where the model's output does not determine the view at t
+     */
+    public Affine coefficients(View view, double t) {
+        if (parameterization.predicts() == view) {
+            Affine own = Parameterization.coefficients(view, schedule, t);
+            if (!Double.isFinite(own.p()) || !Double.isFinite(own.q())) {
+                throw new IllegalArgumentException(view + " itself is not finite at t = " + t);
+            }
+            return new Affine(0, 1);
+        }
+        Affine c = parameterization.view(view, schedule, t);
+        if (!Double.isFinite(c.p()) || !Double.isFinite(c.q())) {
+            throw new IllegalArgumentException(parameterization.predicts() + " prediction gives a " + view
+                    + " that is not finite at t = " + t);
+        }
+        return c;
+    }
+
+    /**
+     * Why {@code component} cannot use this model's {@code view} at one of {@code times}, or null
+     * when the view is determined at all of them: the refusal text samplers return.
+     */
+    public String undetermined(String component, View view, double... times) {
+        for (double t : times) {
+            try {
+                coefficients(view, t);
+            } catch (IllegalArgumentException e) {
+                return component + " needs the " + view + " view at t = " + t + ", but " + e.getMessage()
+                        + " (schedule " + schedule + ")";
+            }
+        }
+        return null;
+    }
+
+    /** The model's x̂0 from an output already computed at (x, t), or null where x0 is not determined (for previews). */
+    public Tensor x0OrNull(Tensor output, Tensor x, double t) {
+        try {
+            return coefficients(View.X0, t).apply(x, output);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
 }

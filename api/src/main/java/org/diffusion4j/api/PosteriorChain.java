@@ -77,15 +77,15 @@ public final class PosteriorChain {
             } else {
                 out = model.output(x, t).detach();
             }
-            Affine cx0 = coefficients(model, View.X0, t);
-            Tensor x0 = combine(x, cx0.p(), out, cx0.q());
+            Affine cx0 = model.coefficients(View.X0, t);
+            Tensor x0 = cx0.apply(x, out);
             Tensor eps;
             if (clipping.active()) {
                 x0 = clipping.apply(x0);
                 eps = x.sub(x0.mul(at)).mul(1 / st);
             } else {
-                Affine ce = coefficients(model, View.EPSILON, t);
-                eps = combine(x, ce.p(), out, ce.q());
+                Affine ce = model.coefficients(View.EPSILON, t);
+                eps = ce.apply(x, out);
             }
             double r = ss == 0 ? 0 : Math.min(1, at * ss / (as * st));
             double oneMinusR2 = Math.max(0, 1 - r * r);
@@ -110,7 +110,7 @@ public final class PosteriorChain {
                 }
             }
             Tensor z = noise.next();
-            Tensor next = combine(x0, as, eps, k);
+            Tensor next = new Affine(as, k).apply(x0, eps);
             if (variance == Variance.LEARNED && i < steps - 1 && oneMinusR2 > 0 && ss > 0) {
                 double logBeta = Math.log(st * st * oneMinusR2);
                 double logBetaTilde = Math.log(ss * ss * oneMinusR2);
@@ -125,28 +125,7 @@ public final class PosteriorChain {
         return x;
     }
 
-    /** Coefficients of a view as cx·x + cout·output at t, identity when the model predicts it. */
-    public static Affine coefficients(Model model, View view, double t) {
-        if (model.parameterization().predicts() == view) {
-            return new Affine(0, 1);
-        }
-        Affine c = model.parameterization().view(view, model.schedule(), t);
-        if (!Double.isFinite(c.p()) || !Double.isFinite(c.q())) {
-            throw new IllegalArgumentException(model.parameterization().predicts() + " prediction gives a "
-                    + view + " that is not finite at t = " + t);
-        }
-        return c;
-    }
 
-    private static Tensor combine(Tensor x, double p, Tensor y, double q) {
-        if (p == 0) {
-            return q == 1 ? y : y.mul(q);
-        }
-        if (q == 0) {
-            return p == 1 ? x : x.mul(p);
-        }
-        return x.mul(p).add(y.mul(q));
-    }
 
     /**
      * Why this chain cannot run with the model on the grid, or null: the x0 and ε views must be
@@ -160,7 +139,7 @@ public final class PosteriorChain {
             double s = grid.t(i + 1);
             for (View view : new View[]{View.X0, View.EPSILON}) {
                 try {
-                    coefficients(model, view, t);
+                    model.coefficients(view, t);
                 } catch (IllegalArgumentException e) {
                     return name + " needs the " + view + " view at t = " + t + ", but " + e.getMessage()
                             + " (schedule " + schedule + ")";

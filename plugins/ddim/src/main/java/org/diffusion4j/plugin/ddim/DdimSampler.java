@@ -153,8 +153,8 @@ public final class DdimSampler implements Sampler {
             double next = down[steps - i - 1];
             double at = i == 0 ? next : u;
             Tensor out = model.output(x, at).detach();
-            Affine cx = PosteriorChain.coefficients(model, View.X0, at);
-            Affine ce = PosteriorChain.coefficients(model, View.EPSILON, at);
+            Affine cx = model.coefficients(View.X0, at);
+            Affine ce = model.coefficients(View.EPSILON, at);
             Tensor xHat = x.mul(cx.p()).add(out.mul(cx.q()));
             Tensor eHat = x.mul(ce.p()).add(out.mul(ce.q()));
             x = xHat.mul(schedule.alpha(next)).add(eHat.mul(schedule.sigma(next))).detach();

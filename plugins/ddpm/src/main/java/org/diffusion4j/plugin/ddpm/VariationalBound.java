@@ -2,7 +2,6 @@ package org.diffusion4j.plugin.ddpm;
 
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
-import org.diffusion4j.api.PosteriorChain;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
@@ -74,8 +73,8 @@ final class VariationalBound {
             double as = sc.alpha(s);
             double ss = sc.sigma(s);
             double ratio = ss == 0 ? 0 : at * ss / (as * st);
-            Affine vx = PosteriorChain.coefficients(model, View.X0, t);
-            Affine ve = PosteriorChain.coefficients(model, View.EPSILON, t);
+            Affine vx = model.coefficients(View.X0, t);
+            Affine ve = model.coefficients(View.EPSILON, t);
             times[r] = (float) t;
             alpha[r] = (float) at;
             sigma[r] = (float) st;

@@ -53,7 +53,7 @@ public abstract sealed class OdeSampler implements Sampler permits EulerSampler,
             double next = grid.t(i + 1);
             Tensor out = model.output(x, t).detach();
             Tensor v = model.convert(View.VELOCITY, out, x, t);
-            Tensor x0 = listener == StepListener.NONE ? null : Views.x0OrNull(model, out, x, t);
+            Tensor x0 = listener == StepListener.NONE ? null : model.x0OrNull(out, x, t);
             x = advance(model, x, v, t, next).detach();
             listener.onStep(i, steps, next, x, x0);
         }
@@ -79,7 +79,7 @@ public abstract sealed class OdeSampler implements Sampler permits EulerSampler,
     public String refuse(Model model) {
         TimeGrid grid = grid(model.schedule());
         for (int i = 0; i < steps; i++) {
-            String why = Views.undetermined(name, model, View.VELOCITY, evaluationTimes(grid.t(i), grid.t(i + 1)));
+            String why = model.undetermined(name, View.VELOCITY, evaluationTimes(grid.t(i), grid.t(i + 1)));
             if (why != null) {
                 return why;
             }

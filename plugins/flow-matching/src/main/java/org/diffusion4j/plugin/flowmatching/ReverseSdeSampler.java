@@ -156,7 +156,7 @@ public final class ReverseSdeSampler implements Sampler {
             Tensor out = model.output(x, t).detach();
             boolean last = i == steps - 1;
             Tensor x0 = listener == StepListener.NONE && !(last && finalStep == FinalStep.DENOISE)
-                    ? null : Views.x0OrNull(model, out, x, t);
+                    ? null : model.x0OrNull(out, x, t);
             if (last && finalStep == FinalStep.DENOISE) {
                 if (x0 == null) {
                     throw new IllegalStateException(NAME + ": final-step denoise needs x0 at t = " + t + ", but the "
@@ -166,13 +166,13 @@ public final class ReverseSdeSampler implements Sampler {
             } else {
                 double h = t - next;
                 double w = w(schedule, t);
-                Affine v = Views.coefficients(model, View.VELOCITY, t);
-                Affine s = w == 0 ? new Affine(0, 0) : Views.coefficients(model, View.SCORE, t);
+                Affine v = model.coefficients(View.VELOCITY, t);
+                Affine s = w == 0 ? new Affine(0, 0) : model.coefficients(View.SCORE, t);
                 // x ← x − h·(v − ½ w s) + √(w h)·z with v, s linear in (x, out).
                 double cx = 1 - h * (v.p() - 0.5 * w * s.p());
                 double cout = -h * (v.q() - 0.5 * w * s.q());
                 Tensor z = noise.next();
-                Tensor mean = Views.combine(x, cx, out, cout);
+                Tensor mean = new Affine(cx, cout).apply(x, out);
                 x = w == 0 ? mean : mean.add(z.mul(Math.sqrt(w * h)));
                 x = x.detach();
             }
@@ -186,7 +186,7 @@ public final class ReverseSdeSampler implements Sampler {
         Schedule schedule = model.schedule();
         TimeGrid grid = grid(schedule);
         double[] times = Arrays.copyOf(grid.toArray(), steps);
-        String why = Views.undetermined(NAME, model, View.VELOCITY, times);
+        String why = model.undetermined(NAME, View.VELOCITY, times);
         if (why == null && scale > 0) {
             for (double t : times) {
                 double w;
@@ -196,7 +196,7 @@ public final class ReverseSdeSampler implements Sampler {
                     return e.getMessage();
                 }
                 if (w > 0) {
-                    why = Views.undetermined(NAME, model, View.SCORE, t);
+                    why = model.undetermined(NAME, View.SCORE, t);
                     if (why != null) {
                         break;
                     }
@@ -204,7 +204,7 @@ public final class ReverseSdeSampler implements Sampler {
             }
         }
         if (why == null && finalStep == FinalStep.DENOISE) {
-            why = Views.undetermined(NAME, model, View.X0, grid.t(steps - 1));
+            why = model.undetermined(NAME, View.X0, grid.t(steps - 1));
         }
         return why;
     }

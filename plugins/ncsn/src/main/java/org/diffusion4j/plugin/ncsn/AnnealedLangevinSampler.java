@@ -76,18 +76,18 @@ public final class AnnealedLangevinSampler implements Sampler {
         for (double t : times) {
             double sigma = s.sigma(t);
             double a = epsilon * sigma * sigma / (sigmaL * sigmaL);
-            Affine c = coefficients(model, t);
+            Affine c = model.coefficients(View.SCORE, t);
             for (int k = 0; k < stepsPerLevel; k++) {
                 Tensor out = model.output(x, t).detach();
-                Tensor score = combine(x, c.p(), out, c.q());
+                Tensor score = c.apply(x, out);
                 x = x.add(score.mul(a / 2)).add(noise.next().mul(Math.sqrt(a))).detach();
                 listener.onStep(step++, total, t, x, null);
             }
         }
         if (denoise) {
             double t = times[times.length - 1];
-            Affine c = coefficients(model, t);
-            Tensor score = combine(x, c.p(), model.output(x, t).detach(), c.q());
+            Affine c = model.coefficients(View.SCORE, t);
+            Tensor score = c.apply(x, model.output(x, t).detach());
             x = x.add(score.mul(sigmaL * sigmaL)).detach();
         }
         return x;
@@ -101,17 +101,7 @@ public final class AnnealedLangevinSampler implements Sampler {
         return Arrays.stream(boxed).mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static Affine coefficients(Model model, double t) {
-        return model.parameterization().predicts() == View.SCORE ? new Affine(0, 1)
-                : model.parameterization().view(View.SCORE, model.schedule(), t);
-    }
 
-    private static Tensor combine(Tensor x, double p, Tensor y, double q) {
-        if (p == 0) {
-            return q == 1 ? y : y.mul(q);
-        }
-        return x.mul(p).add(y.mul(q));
-    }
 
     @Override
     public String refuse(Model model) {
@@ -127,7 +117,7 @@ public final class AnnealedLangevinSampler implements Sampler {
                 return NAME + ": noise level σ = " + sigma + " at t = " + t + " of " + s + " is not positive";
             }
             try {
-                Affine c = coefficients(model, t);
+                Affine c = model.coefficients(View.SCORE, t);
                 if (!Double.isFinite(c.p()) || !Double.isFinite(c.q())) {
                     return NAME + " needs the SCORE view at t = " + t + ", which the " + model.parameterization().predicts()
                             + " prediction does not give finitely (schedule " + s + ")";

@@ -99,7 +99,7 @@ public final class DenoisingScoreMatchingLoss implements Loss {
             double lambda = lambda(schedule, t);
             Affine c;
             try {
-                c = Views.coefficients(model, View.SCORE, t);
+                c = model.coefficients(View.SCORE, t);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(name + ": " + e.getMessage() + " (schedule " + schedule + ")", e);
             }

@@ -211,7 +211,7 @@ public final class PredictorCorrectorSampler implements Sampler {
             if (predictor != Predictor.NONE) {
                 Tensor out = model.output(x, t).detach();
                 if (listener != StepListener.NONE) {
-                    x0 = Views.x0OrNull(model, out, x, t);
+                    x0 = model.x0OrNull(out, x, t);
                 }
                 boolean noisy = !(denoise && i == steps - 1);
                 x = predict(model, x, out, t, next, noise.next(), noisy).detach();
@@ -230,27 +230,27 @@ public final class PredictorCorrectorSampler implements Sampler {
                 double g2 = s.diffusionSquared(t);
                 checkNonNegative("g²", g2, t, s);
                 double w = Double.isInfinite(g2) ? 0 : g2;
-                Affine v = Views.coefficients(model, View.VELOCITY, t);
-                Affine sc = w == 0 ? new Affine(0, 0) : Views.coefficients(model, View.SCORE, t);
+                Affine v = model.coefficients(View.VELOCITY, t);
+                Affine sc = w == 0 ? new Affine(0, 0) : model.coefficients(View.SCORE, t);
                 double cx = 1 - h * (v.p() - 0.5 * w * sc.p());
                 double cout = -h * (v.q() - 0.5 * w * sc.q());
-                Tensor mean = Views.combine(x, cx, out, cout);
+                Tensor mean = new Affine(cx, cout).apply(x, out);
                 return noisy && w > 0 ? mean.add(z.mul(Math.sqrt(w * h))) : mean;
             }
             case REVERSE_DIFFUSION -> {
                 Kernel k = kernel(s, t, next);
-                Affine sc = Views.coefficients(model, View.SCORE, t);
-                Tensor mean = Views.combine(x, 2 - k.r + k.g2 * sc.p(), out, k.g2 * sc.q());
+                Affine sc = model.coefficients(View.SCORE, t);
+                Tensor mean = new Affine(2 - k.r + k.g2 * sc.p(), k.g2 * sc.q()).apply(x, out);
                 return noisy && k.g2 > 0 ? mean.add(z.mul(Math.sqrt(k.g2))) : mean;
             }
             case ANCESTRAL -> {
                 Kernel k = kernel(s, t, next);
-                Affine x0 = Views.coefficients(model, View.X0, t);
+                Affine x0 = model.coefficients(View.X0, t);
                 double st2 = s.sigma(t) * s.sigma(t);
                 double sn2 = s.sigma(next) * s.sigma(next);
                 double a = k.r * sn2 / st2;
                 double b = s.alpha(next) * k.g2 / st2;
-                Tensor mean = Views.combine(x, a + b * x0.p(), out, b * x0.q());
+                Tensor mean = new Affine(a + b * x0.p(), b * x0.q()).apply(x, out);
                 double var = k.g2 * sn2 / st2;
                 return noisy && var > 0 ? mean.add(z.mul(Math.sqrt(var))) : mean;
             }
@@ -346,7 +346,7 @@ public final class PredictorCorrectorSampler implements Sampler {
             views.add(View.X0);
         }
         for (View v : views) {
-            String why = Views.undetermined(NAME, model, v, times);
+            String why = model.undetermined(NAME, v, times);
             if (why != null) {
                 return why;
             }
@@ -358,7 +358,7 @@ public final class PredictorCorrectorSampler implements Sampler {
                     return NAME + ": g²(" + t + ") = " + g2 + " for schedule " + s + "; it must be ≥ 0";
                 }
                 if (g2 > 0 && Double.isFinite(g2)) {
-                    String why = Views.undetermined(NAME, model, View.SCORE, t);
+                    String why = model.undetermined(NAME, View.SCORE, t);
                     if (why != null) {
                         return why;
                     }

@@ -173,8 +173,7 @@ public final class ProbabilityFlowLikelihood {
                     + Arrays.toString(x.shape()));
         }
         Schedule s = model.schedule();
-        String why = Views.undetermined("probability-flow likelihood", model, View.VELOCITY,
-                org.diffusion4j.api.TimeGrid.uniform(s.tMin(), s.tMax(), 64).toArray());
+        String why = model.undetermined("probability-flow likelihood", View.VELOCITY, org.diffusion4j.api.TimeGrid.uniform(s.tMin(), s.tMax(), 64).toArray());
         if (why != null) {
             throw new IllegalArgumentException(why);
         }

@@ -53,8 +53,7 @@ public final class ProbabilityFlowNll implements Likelihood {
             return ProbabilityFlowNllProvider.NAME + ": the prior N(0, σ²(tMax)·I) needs σ(tMax) > 0, got " + sigma
                     + " for schedule " + s;
         }
-        return Views.undetermined(ProbabilityFlowNllProvider.NAME, model, View.VELOCITY,
-                TimeGrid.uniform(s.tMin(), s.tMax(), 64).toArray());
+        return model.undetermined(ProbabilityFlowNllProvider.NAME, View.VELOCITY, TimeGrid.uniform(s.tMin(), s.tMax(), 64).toArray());
     }
 
     @Override

@@ -139,7 +139,7 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
             double h = next - t;
             Tensor out = model.output(x, t).detach();
             Tensor v = model.convert(View.VELOCITY, out, x, t);
-            Tensor x0 = listener == StepListener.NONE ? null : Views.x0OrNull(model, out, x, t);
+            Tensor x0 = listener == StepListener.NONE ? null : model.x0OrNull(out, x, t);
             if (solver == Solver.EULER) {
                 x = x.add(v.mul(h)).detach();
             } else {
@@ -159,13 +159,13 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
         Schedule s = model.schedule();
         if (solver == Solver.RK45) {
             // The adaptive solver visits times it chooses: check both ends and a fine grid between.
-            return Views.undetermined(NAME, model, View.VELOCITY, TimeGrid.uniform(s.tMax(), s.tMin(), 64).toArray());
+            return model.undetermined(NAME, View.VELOCITY, TimeGrid.uniform(s.tMax(), s.tMin(), 64).toArray());
         }
         double[] times = TimeGrid.uniform(s.tMax(), s.tMin(), steps).toArray();
         if (solver == Solver.EULER) {
             times = java.util.Arrays.copyOf(times, steps);
         }
-        return Views.undetermined(NAME, model, View.VELOCITY, times);
+        return model.undetermined(NAME, View.VELOCITY, times);
     }
 
     @Override
