@@ -246,15 +246,22 @@ public final class JavaBackend implements Backend {
             // The vector loop runs over the n columns of C, and short rows waste most of it. With
             // m much larger, compute the m-wide Cᵀ = op(B)ᵀ · op(A)ᵀ and transpose: op(B)ᵀ is read
             // in place (transposed iff B was not) and op(A)ᵀ is packed one row per p.
-            int aBatches = aBatchStride == 0 ? 1 : batch;
-            float[][] packed = s.packed(aBatches * k, m);
-            pack(av, aBatchStride, aBatches, !transA, k, m, packed);
             float[] ct = s.transposed(batch * m * n);
             if (accumulate) {
                 parallel(Kernels.transposeItems(batch, n), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * m,
                         (lo, hi) -> Kernels.transpose(lo, hi, cv, ct, m, n));
             }
-            runGemm(batch, !transB, n, m, k, bv, bBatchStride, packed, aBatchStride == 0 ? 0 : k, ct, accumulate);
+            if (VECTOR) {
+                // Cᵀ is m ≥ 32 wide, so the vector tiles apply; same FMA chain per element.
+                vectorGemm(s, batch, !transB, !transA, n, m, k, bv, bBatchStride, av, aBatchStride, ct, accumulate,
+                        null);
+            } else {
+                int aBatches = aBatchStride == 0 ? 1 : batch;
+                float[][] packed = s.packed(aBatches * k, m);
+                pack(av, aBatchStride, aBatches, !transA, k, m, packed);
+                runGemm(batch, !transB, n, m, k, bv, bBatchStride, packed, aBatchStride == 0 ? 0 : k, ct,
+                        accumulate);
+            }
             parallel(Kernels.transposeItems(batch, m), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * n,
                     (lo, hi) -> Kernels.transpose(lo, hi, ct, cv, n, m));
             return;
