@@ -362,6 +362,10 @@ public final class JavaBackend implements Backend {
             case EXP, LOG, SIGMOID, TANH, SIN, COS -> COST_TRANSCENDENTAL;
             default -> COST_VECTOR;
         };
+        if (VECTOR && op == UnaryOp.SIGMOID) {
+            parallel(n, COST_VECTOR, (lo, hi) -> VectorKernels.sigmoid(lo, hi, xv, ov));
+            return;
+        }
         parallel(n, cost, (lo, hi) -> Kernels.unary(lo, hi, code, xv, ov));
     }
 
@@ -375,7 +379,11 @@ public final class JavaBackend implements Backend {
         float[] xv = arr(x);
         float[] ov = arr(out);
         float[] sv = arr(sigma);
-        parallel(n, COST_TRANSCENDENTAL, (lo, hi) -> Kernels.silu(lo, hi, xv, ov, sv));
+        if (VECTOR) {
+            parallel(n, COST_VECTOR, (lo, hi) -> VectorKernels.silu(lo, hi, xv, ov, sv));
+        } else {
+            parallel(n, COST_SCALAR, (lo, hi) -> Kernels.silu(lo, hi, xv, ov, sv));
+        }
     }
 
     @Override

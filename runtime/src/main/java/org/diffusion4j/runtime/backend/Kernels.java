@@ -564,7 +564,7 @@ final class Kernels {
             }
             case SIGMOID -> {
                 for (int i = lo; i < hi; i++) {
-                    out[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                    out[i] = sigmoid(x[i]);
                 }
             }
             case TANH -> {
@@ -588,6 +588,36 @@ final class Kernels {
         }
     }
 
+    // Float e^t for the logistic function: t clamped to [EXP_LO, EXP_HI] (so 2^k stays a normal
+    // float), t = k·ln2 + r with k = round(t/ln2) by the 1.5·2^23 trick and ln2 split in two
+    // (Cody and Waite), e^r by its Taylor polynomial of degree 7 (|r| ≤ ln2/2: error below 1e-8,
+    // relative). Only +, ·, fma, min, max and bit casts: VectorKernels#sigmoid does the same
+    // operations lane by lane, so both paths give the same bits.
+    static final float EXP_LO = -87f;
+    static final float EXP_HI = 88f;
+    static final float LOG2E = 1.44269504f;
+    static final float ROUND = 12582912f;            // 1.5·2^23
+    static final float LN2_HI = 0.693359375f;        // 8 significant bits: k·LN2_HI is exact
+    static final float LN2_LO = -2.12194440e-4f;
+    static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
+
+    /** The logistic function σ(x) = 1/(1 + e^−x) in float (see the constants above). */
+    static float sigmoid(float x) {
+        float t = Math.min(Math.max(-x, EXP_LO), EXP_HI);
+        float k = (t * LOG2E + ROUND) - ROUND;
+        float r = Math.fma(k, -LN2_HI, t);
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(C7, r, C6);
+        p = Math.fma(p, r, C5);
+        p = Math.fma(p, r, C4);
+        p = Math.fma(p, r, C3);
+        p = Math.fma(p, r, C2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        float e = p * Float.intBitsToFloat(((int) k + 127) << 23);
+        return 1f / (1f + e);
+    }
+
     /**
      * SiLU in one pass (Elfwing et al. 2018, Eq. 1): {@code sigma[i] = σ(x[i])} with the
      * {@link #SIGMOID} formula, {@code out[i] = x[i]·sigma[i]}; out may be x.
@@ -595,7 +625,7 @@ final class Kernels {
     static void silu(int lo, int hi, float[] x, float[] out, float[] sigma) {
         for (int i = lo; i < hi; i++) {
             float v = x[i];
-            float s = (float) (1.0 / (1.0 + Math.exp(-v)));
+            float s = sigmoid(v);
             sigma[i] = s;
             out[i] = v * s;
         }

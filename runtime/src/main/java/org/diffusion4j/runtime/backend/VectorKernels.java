@@ -2,6 +2,8 @@ package org.diffusion4j.runtime.backend;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -45,6 +47,47 @@ final class VectorKernels {
     private static final float[] ZEROS = new float[PANEL];
 
     private VectorKernels() {
+    }
+
+    /** {@code out[i] = σ(x[i])}, the bits of {@link Kernels#sigmoid}; out may be x. */
+    static void sigmoid(int lo, int hi, float[] x, float[] out) {
+        int i = lo;
+        for (; i <= hi - L; i += L) {
+            sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        }
+        for (; i < hi; i++) {
+            out[i] = Kernels.sigmoid(x[i]);
+        }
+    }
+
+    /** {@link Kernels#silu} (σ into sigma, x·σ into out, out may be x), the same bits. */
+    static void silu(int lo, int hi, float[] x, float[] out, float[] sigma) {
+        int i = lo;
+        for (; i <= hi - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector s = sigmoid(v);
+            s.intoArray(sigma, i);
+            v.mul(s).intoArray(out, i);
+        }
+        Kernels.silu(i, hi, x, out, sigma);
+    }
+
+    /** {@link Kernels#sigmoid} lane by lane: the same operations in the same order. */
+    private static FloatVector sigmoid(FloatVector x) {
+        FloatVector t = x.neg().max(Kernels.EXP_LO).min(Kernels.EXP_HI);
+        FloatVector k = t.mul(Kernels.LOG2E).add(Kernels.ROUND).sub(Kernels.ROUND);
+        FloatVector r = k.fma(FloatVector.broadcast(S, -Kernels.LN2_HI), t);
+        r = k.fma(FloatVector.broadcast(S, -Kernels.LN2_LO), r);
+        FloatVector p = r.fma(Kernels.C7, Kernels.C6);
+        p = p.fma(r, FloatVector.broadcast(S, Kernels.C5));
+        p = p.fma(r, FloatVector.broadcast(S, Kernels.C4));
+        p = p.fma(r, FloatVector.broadcast(S, Kernels.C3));
+        p = p.fma(r, FloatVector.broadcast(S, Kernels.C2));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = p.mul(bits.reinterpretAsFloats());
+        return FloatVector.broadcast(S, 1f).div(e.add(1f));
     }
 
     /** Number of packed panels of a k × n operand. */

@@ -75,4 +75,48 @@ class SiluFusionTest {
         be.download(dx, r[2]);
         return r;
     }
+
+    @org.junit.jupiter.api.Test
+    void floatSigmoidIsWithinFourUlpsOfTheExactValue() {
+        for (int i = -200_000; i <= 200_000; i++) {
+            float x = i * 1e-4f * (1 + Math.abs(i) / 60_000f);   // up to ±87, denser near 0
+            double exact = 1 / (1 + Math.exp(-(double) x));
+            float got = Kernels.sigmoid(x);
+            assertThat(Math.abs(got - exact)).as("σ(%s)", x).isLessThanOrEqualTo(4 * Math.ulp((float) exact));
+        }
+        assertThat(Kernels.sigmoid(0f)).isEqualTo(0.5f);
+        assertThat(Kernels.sigmoid(Float.POSITIVE_INFINITY)).isEqualTo(1f);
+        assertThat(Kernels.sigmoid(Float.NEGATIVE_INFINITY)).isBetween(0f, 1e-37f);
+        assertThat(Kernels.sigmoid(-1000f)).isBetween(0f, 1e-37f);
+        assertThat(Kernels.sigmoid(Float.NaN)).isNaN();
+    }
+
+    @org.junit.jupiter.api.Test
+    void vectorSigmoidAndSiluHaveTheBitsOfTheScalarKernels() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(JavaBackend.VECTOR, "Vector API module not present");
+        Rng rng = new Rng(3);
+        int n = 100_003;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ((rng.nextDouble() - 0.5) * (i % 7 == 0 ? 400 : 24));
+        }
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 87f, -87f, 88f,
+            -88f, 89f, -89f, 1e-30f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 0.34657f, -0.34657f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        float[] vs = new float[n];
+        float[] ss = new float[n];
+        VectorKernels.sigmoid(0, n, x, vs);
+        Kernels.unary(0, n, Kernels.SIGMOID, x, ss);
+        float[] vo = new float[n];
+        float[] vsig = new float[n];
+        float[] so = new float[n];
+        float[] ssig = new float[n];
+        VectorKernels.silu(1, n, x, vo, vsig);   // odd start: a scalar tail on the vector path
+        Kernels.silu(1, n, x, so, ssig);
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToIntBits(vs[i])).as("σ(%s)", x[i]).isEqualTo(Float.floatToIntBits(ss[i]));
+            assertThat(Float.floatToIntBits(vo[i])).as("silu(%s)", x[i]).isEqualTo(Float.floatToIntBits(so[i]));
+            assertThat(Float.floatToIntBits(vsig[i])).isEqualTo(Float.floatToIntBits(ssig[i]));
+        }
+    }
 }
