@@ -3,10 +3,7 @@ package org.diffusion4j.runtime.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,12 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.cli.LauncherOptions;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.io.AtomicFiles;
 import org.diffusion4j.runtime.plugin.PluginManager;
@@ -43,8 +39,7 @@ public final class BenchCommand {
     }
 
     private static Options options() {
-        Options o = new Options();
-        o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        Options o = LauncherOptions.registryOnly();
         o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
                 .desc("worker threads of the Java backend (default: all cores); PyTorch runs with 1 and N, the"
                         + " better counts").build());
@@ -57,8 +52,6 @@ public final class BenchCommand {
                 .desc("comma-separated workloads (default: all): " + String.join(", ", Workload.ids())).build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE")
                 .desc("also write the results as JSON (must not exist)").build());
-        o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
-                .desc("plugins folder (default: the distribution's plugins/)").build());
         o.addOption(Option.builder().longOpt("backend").hasArg().argName("NAME").desc("compute backend (default: java)")
                 .build());
         return o;
@@ -66,20 +59,15 @@ public final class BenchCommand {
 
     /** Runs the command; returns the exit status. */
     public int run(String[] args) throws Exception {
-        Options options = options();
-        CommandLine cl = new DefaultParser().parse(options, args);
-        if (cl.hasOption("help")) {
-            StringWriter w = new StringWriter();
-            new HelpFormatter().printHelp(new PrintWriter(w), 100, "diffusion4j bench [options]", "", options, 2, 2,
-                    "", true);
-            out.print(w);
+        CommandLine cl = LauncherOptions.parse(out, "bench", "[options]", options(), args);
+        if (cl == null) {
             return 0;
         }
         if (!cl.getArgList().isEmpty()) {
             throw new UserException("bench takes no arguments, got " + cl.getArgList() + " (see 'diffusion4j bench --help')");
         }
         List<Workload> selected = select(cl.getOptionValue("only"));
-        int threads = threads(cl.getOptionValue("threads"));
+        int threads = LauncherOptions.threads(cl);
         Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
         if (outFile != null && Files.exists(outFile)) {
             throw new UserException(outFile + " already exists; choose another --out (existing outputs are never"
@@ -95,9 +83,9 @@ public final class BenchCommand {
         report.put("load_before", Machine.loadAverage());
 
         // Java side
-        PluginManager pm = PluginManager.load(pluginsDir(cl.getOptionValue("plugins")));
+        PluginManager pm = LauncherOptions.plugins(cl);
         ObjectNode java = Manifest.JSON.createObjectNode();
-        try (Backend backend = pm.backend(cl.getOptionValue("backend", "java")).create(threads)) {
+        try (Backend backend = LauncherOptions.backend(cl, pm)) {
             report.put("backend", backend.name());
             JavaRunner runner = new JavaRunner(backend, pm.registry());
             for (JsonNode plan : plans) {
@@ -193,33 +181,5 @@ public final class BenchCommand {
         }
         // always in catalogue order: the quickstart training first, so its time includes the warm-up
         return List.of(Workload.values()).stream().filter(chosen::contains).toList();
-    }
-
-    private static int threads(String value) {
-        if (value == null) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        int t;
-        try {
-            t = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            t = -1;
-        }
-        if (t < 1 || t > 1024) {
-            throw new UserException("--threads must be an integer in [1, 1024], got '" + value + "'");
-        }
-        return t;
-    }
-
-    private static Path pluginsDir(String option) throws IOException {
-        if (option != null) {
-            Path dir = Path.of(option);
-            if (!Files.isDirectory(dir)) {
-                throw new UserException("plugins folder not found: " + dir);
-            }
-            return dir;
-        }
-        String home = System.getProperty("diffusion4j.home");
-        return home == null ? null : Path.of(home, "plugins");
     }
 }

@@ -1,5 +1,11 @@
 package org.diffusion4j.runtime.cli;
 
+import static org.diffusion4j.runtime.cli.LauncherOptions.backend;
+import static org.diffusion4j.runtime.cli.LauncherOptions.compute;
+import static org.diffusion4j.runtime.cli.LauncherOptions.plugins;
+import static org.diffusion4j.runtime.cli.LauncherOptions.registryOnly;
+import static org.diffusion4j.runtime.cli.LauncherOptions.set;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
@@ -101,68 +105,8 @@ final class Commands {
 
     // ------------------------------------------------------------------ options
 
-    /** Options of commands that only read the registry ({@code list}, {@code describe}). */
-    private static Options registryOnly() {
-        Options o = new Options();
-        o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
-        o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
-                .desc("plugins folder (default: the distribution's plugins/)").build());
-        return o;
-    }
-
-    /** Options of commands that compute: plugins, threads, backend. */
-    private static Options common() {
-        Options o = registryOnly();
-        o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
-                .desc("worker threads of the backend (default: all cores); results do not depend on it").build());
-        o.addOption(Option.builder().longOpt("backend").hasArg().argName("NAME").desc("compute backend (default: java)")
-                .build());
-        return o;
-    }
-
-    private static Option set() {
-        return Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
-                .desc("override one spec value, e.g. --set training.lr=0.0003 --set samplers.ode.steps=50 (repeatable)")
-                .build();
-    }
-
     private CommandLine parse(String name, String argsSyntax, Options options, String[] args) throws ParseException {
-        CommandLine cl = new DefaultParser().parse(options, args);
-        if (cl.hasOption("help")) {
-            StringWriter w = new StringWriter();
-            new HelpFormatter().printHelp(new java.io.PrintWriter(w), 100, "diffusion4j " + name + " " + argsSyntax,
-                    "", options, 2, 2, "", true);
-            out.print(w);
-            return null;
-        }
-        return cl;
-    }
-
-    private static PluginManager plugins(CommandLine cl) {
-        String dir = cl.getOptionValue("plugins");
-        if (dir == null) {
-            String home = System.getProperty("diffusion4j.home");
-            dir = home == null ? null : Path.of(home, "plugins").toString();
-        }
-        if (dir != null && cl.hasOption("plugins") && !Files.isDirectory(Path.of(dir))) {
-            throw new UserException("plugins folder not found: " + dir);
-        }
-        return PluginManager.load(dir == null ? null : Path.of(dir));
-    }
-
-    private static Backend backend(CommandLine cl, PluginManager pm) {
-        int threads = Runtime.getRuntime().availableProcessors();
-        if (cl.hasOption("threads")) {
-            try {
-                threads = Integer.parseInt(cl.getOptionValue("threads"));
-            } catch (NumberFormatException e) {
-                threads = -1;
-            }
-            if (threads < 1 || threads > 1024) {
-                throw new UserException("--threads must be an integer in [1, 1024], got '" + cl.getOptionValue("threads") + "'");
-            }
-        }
-        return pm.backend(cl.getOptionValue("backend", "java")).create(threads);
+        return LauncherOptions.parse(out, name, argsSyntax, options, args);
     }
 
     private static Pipeline assemble(PipelineSpec spec, PluginManager pm, Backend backend) {
@@ -236,7 +180,7 @@ final class Commands {
     // ------------------------------------------------------------------ train
 
     private int train(String[] args) throws Exception {
-        Options o = common();
+        Options o = compute();
         o.addOption(Option.builder().longOpt("spec").hasArg().argName("FILE").desc("pipeline spec (.yaml, .yml or .json)").build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("run folder for checkpoint, manifest, loss curve").build());
         o.addOption(Option.builder().longOpt("resume").hasArg().argName("DIR").desc("continue the run in DIR from its last checkpoint").build());
@@ -324,7 +268,7 @@ final class Commands {
     // ------------------------------------------------------------------ sample
 
     private int sample(String[] args) throws Exception {
-        Options o = common();
+        Options o = compute();
         o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH").desc("run folder or checkpoint file").build());
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
                 .desc("which sampler of the spec (default: the first); change its options with --set samplers.LABEL.option=v").build());
@@ -414,7 +358,7 @@ final class Commands {
     // ------------------------------------------------------------------ eval
 
     private int eval(String[] args) throws Exception {
-        Options o = common();
+        Options o = compute();
         o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points (.csv or .npy)").build());
         o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE").desc("held-out data (.csv or .npy)").build());
         o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST").desc("comma-separated metric names (default: sliced-w2,mmd2,energy)").build());
@@ -529,7 +473,7 @@ final class Commands {
     // ------------------------------------------------------------------ quickstart
 
     private int quickstart(String[] args) throws Exception {
-        Options o = common();
+        Options o = compute();
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR")
                 .desc("output folder (default: ./quickstart-out, or the next free quickstart-out-N)").build());
         o.addOption(set());

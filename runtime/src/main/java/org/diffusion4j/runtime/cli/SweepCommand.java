@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.diffusion4j.api.Kind;
@@ -65,8 +63,7 @@ public final class SweepCommand {
     }
 
     private static Options options() {
-        Options o = new Options();
-        o.addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+        Options o = LauncherOptions.compute();
         o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH").desc("run folder or checkpoint file").build());
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
                 .desc("which sampler of the run's spec to sweep (default: the first)").build());
@@ -80,23 +77,14 @@ public final class SweepCommand {
                 .desc("scores as JSON; the Markdown tables go beside it as FILE.md (neither may exist)").build());
         o.addOption(Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
                 .desc("override one spec value for every cell, e.g. --set samplers.ddim.clip=static (repeatable)").build());
-        o.addOption(Option.builder().longOpt("plugins").hasArg().argName("DIR")
-                .desc("plugins folder (default: the distribution's plugins/)").build());
-        o.addOption(Option.builder().longOpt("threads").hasArg().argName("N")
-                .desc("worker threads (default: all cores); results do not depend on it").build());
         return o;
     }
 
     /** Runs the command; returns the exit status. */
     public int run(String[] args) throws Exception {
-        Options options = options();
-        CommandLine cl = new DefaultParser().parse(options, args);
-        if (cl.hasOption("help")) {
-            java.io.StringWriter w = new java.io.StringWriter();
-            new HelpFormatter().printHelp(new java.io.PrintWriter(w), 100,
-                    "diffusion4j sweep --checkpoint RUN --out FILE.json [--sampler LABEL] [--row ..] [--column ..]",
-                    "", options, 2, 2, "", true);
-            out.print(w);
+        CommandLine cl = LauncherOptions.parse(out, "sweep",
+                "--checkpoint RUN --out FILE.json [--sampler LABEL] [--row ..] [--column ..]", options(), args);
+        if (cl == null) {
             return 0;
         }
         if (!cl.hasOption("checkpoint") || !cl.hasOption("out")) {
@@ -116,12 +104,7 @@ public final class SweepCommand {
             metricNames.add(m.trim());
         }
 
-        String home = System.getProperty("diffusion4j.home");
-        String pluginsDir = cl.getOptionValue("plugins", home == null ? null : Path.of(home, "plugins").toString());
-        if (cl.hasOption("plugins") && !Files.isDirectory(Path.of(pluginsDir))) {
-            throw new UserException("plugins folder not found: " + pluginsDir);
-        }
-        PluginManager pm = PluginManager.load(pluginsDir == null ? null : Path.of(pluginsDir));
+        PluginManager pm = LauncherOptions.plugins(cl);
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
         PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
@@ -132,7 +115,7 @@ public final class SweepCommand {
             throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
                     + String.join(", ", spec.samplers().keySet()));
         }
-        try (Backend backend = pm.backend("java").create(threads(cl))) {
+        try (Backend backend = LauncherOptions.backend(cl, pm)) {
             Pipeline p = RunModule.assemble(spec, pm.registry(), backend);
             int dim = p.dataset().dimension();
             Map<String, Metric> metrics = new LinkedHashMap<>();
@@ -227,18 +210,6 @@ public final class SweepCommand {
         return s;
     }
 
-    private static int threads(CommandLine cl) {
-        String v = cl.getOptionValue("threads", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1 && n <= 1024) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new UserException("--threads must be an integer in [1, 1024], got '" + v + "'");
-    }
 
     private static boolean finite(PointSet s) {
         for (float v : s.values()) {
