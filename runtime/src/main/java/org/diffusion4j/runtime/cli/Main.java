@@ -12,9 +12,10 @@ import org.diffusion4j.runtime.io.CorruptFileException;
 
 /**
  * The {@code diffusion4j} launcher: {@code list}, {@code describe}, {@code train}, {@code sample},
- * {@code eval}, {@code quickstart}. A user error (unknown component or option, bad value, missing or
- * damaged file) ends with a one-line message and exit status 2, without a stack trace; an internal
- * error prints its stack trace and exits with 1.
+ * {@code eval}, {@code sweep}, {@code bench}, {@code quickstart}. A user error (unknown component or
+ * option, bad value, missing or damaged file) or a diverged model ({@link NonFiniteOutputException})
+ * ends with a one-line message and exit status 2, without a stack trace; an internal error prints its
+ * stack trace and exits with 1.
  */
 public final class Main {
 
