@@ -6,8 +6,7 @@ import org.diffusion4j.api.Spacing;
 import java.util.Arrays;
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
-import org.diffusion4j.api.NoiseStreams;
-import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.StridedPosteriorSampler;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -34,7 +33,7 @@ import org.diffusion4j.api.tensor.Tensor;
  * forwards) x0 → x_T on the same grid, ascending. {@link #slerp}: spherical interpolation between two
  * latents (§5.3, App. D.5), whose η = 0 images change smoothly (the "consistency" property).
  */
-public final class DdimSampler implements Sampler {
+public final class DdimSampler extends StridedPosteriorSampler {
 
     public static final String NAME = "ddim";
 
@@ -50,16 +49,11 @@ public final class DdimSampler implements Sampler {
         }
     }
 
-    private final int steps;
     private final double eta;
     private final Variance variance;
-    private final Spacing spacing;
-    private final X0Clipping clipping;
 
     public DdimSampler(int steps, double eta, Variance variance, Spacing spacing, X0Clipping clipping) {
-        if (steps < 1) {
-            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
-        }
+        super(NAME, steps, spacing, clipping);
         if (!(eta >= 0 && eta <= 1)) {
             throw new IllegalArgumentException(NAME + ": eta must be in [0, 1], got " + eta);
         }
@@ -67,62 +61,22 @@ public final class DdimSampler implements Sampler {
             throw new IllegalArgumentException(NAME + ": eta = " + eta + " has no effect with variance sigma-hat; "
                     + "drop eta or use variance eta");
         }
-        this.steps = steps;
         this.eta = eta;
         this.variance = variance;
-        this.spacing = spacing;
-        this.clipping = clipping;
     }
 
-    public int steps() {
-        return steps;
-    }
-
+    @Override
     public double eta() {
         return eta;
     }
 
+    @Override
+    protected PosteriorChain.Variance chainVariance() {
+        return variance == Variance.ETA ? PosteriorChain.Variance.ETA : PosteriorChain.Variance.BETA;
+    }
+
     public Variance variance() {
         return variance;
-    }
-
-    public Spacing spacing() {
-        return spacing;
-    }
-
-    public X0Clipping clipping() {
-        return clipping;
-    }
-
-    /** The grid this sampler visits for a model's schedule: S chosen training times, descending, and tMin. */
-    public TimeGrid grid(Model model) {
-        try {
-            return spacing.grid(model.schedule(), steps);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(NAME + ": " + e.getMessage() + " for schedule " + model.schedule(), e);
-        }
-    }
-
-    @Override
-    public Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
-        String why = refuse(model);
-        if (why != null) {
-            throw new IllegalArgumentException(why);
-        }
-        return PosteriorChain.run(NAME, model, grid(model),
-                variance == Variance.ETA ? PosteriorChain.Variance.ETA : PosteriorChain.Variance.BETA,
-                eta, clipping, xStart, noise, listener);
-    }
-
-    @Override
-    public String refuse(Model model) {
-        TimeGrid grid;
-        try {
-            grid = grid(model);
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-        return PosteriorChain.refuse(NAME, model, grid);
     }
 
     /**
@@ -146,6 +100,7 @@ public final class DdimSampler implements Sampler {
                     + Arrays.toString(x0.shape()));
         }
         double[] down = grid(model).toArray();
+        int steps = steps();
         Schedule schedule = model.schedule();
         Tensor x = x0.detach();
         for (int i = 0; i < steps; i++) {
@@ -216,7 +171,7 @@ public final class DdimSampler implements Sampler {
 
     @Override
     public String toString() {
-        return NAME + " (steps " + steps + (variance == Variance.ETA ? ", eta " + eta : ", variance sigma-hat")
-                + ", spacing " + spacing.id() + ", clip " + clipping + ")";
+        return NAME + " (steps " + steps() + (variance == Variance.ETA ? ", eta " + eta : ", variance sigma-hat")
+                + ", spacing " + spacing().id() + ", clip " + clipping() + ")";
     }
 }

@@ -3,12 +3,7 @@ package org.diffusion4j.plugin.ddpm;
 import org.diffusion4j.api.PosteriorChain;
 import org.diffusion4j.api.X0Clipping;
 import org.diffusion4j.api.Spacing;
-import org.diffusion4j.api.Model;
-import org.diffusion4j.api.NoiseStreams;
-import org.diffusion4j.api.Sampler;
-import org.diffusion4j.api.StepListener;
-import org.diffusion4j.api.TimeGrid;
-import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.StridedPosteriorSampler;
 
 /**
  * DDPM ancestral sampling (Ho et al. 2020, Algorithm 2): x_{t−1} = μ_θ(x_t, t) + σ_t·z, with
@@ -22,7 +17,7 @@ import org.diffusion4j.api.tensor.Tensor;
  * Dhariwal's interpolation weights v from the network's extra outputs (a model trained with
  * {@link HybridLoss}).
  */
-public final class AncestralSampler implements Sampler {
+public final class AncestralSampler extends StridedPosteriorSampler {
 
     public static final String NAME = "ddpm.ancestral";
 
@@ -44,78 +39,31 @@ public final class AncestralSampler implements Sampler {
         }
     }
 
-    private final int steps;
     private final Variance variance;
-    private final Spacing spacing;
-    private final X0Clipping clipping;
 
     public AncestralSampler(int steps, Variance variance, Spacing spacing, X0Clipping clipping) {
-        if (steps < 1) {
-            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
-        }
-        this.steps = steps;
+        super(NAME, steps, spacing, clipping);
         this.variance = variance;
-        this.spacing = spacing;
-        this.clipping = clipping;
-    }
-
-    public int steps() {
-        return steps;
     }
 
     public Variance variance() {
         return variance;
     }
 
-    public Spacing spacing() {
-        return spacing;
-    }
-
-    public X0Clipping clipping() {
-        return clipping;
-    }
-
-    /** The grid this sampler visits for a model's schedule: S chosen training times and tMin. */
-    public TimeGrid grid(Model model) {
-        try {
-            return spacing.grid(model.schedule(), steps);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(NAME + ": " + e.getMessage() + " for schedule " + model.schedule(), e);
-        }
-    }
-
+    // Whether the network outputs the variance columns for LEARNED is checked when sampling: the
+    // model does not say how many outputs its network has without running it.
     @Override
-    public Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
-        String why = refuse(model);
-        if (why != null) {
-            throw new IllegalArgumentException(why);
-        }
-        return PosteriorChain.run(NAME, model, grid(model),
-                switch (variance) {
-                    case BETA -> PosteriorChain.Variance.BETA;
-                    case BETA_TILDE -> PosteriorChain.Variance.BETA_TILDE;
-                    case LEARNED -> PosteriorChain.Variance.LEARNED;
-                },
-                0, clipping, xStart, noise, listener);
-    }
-
-    @Override
-    public String refuse(Model model) {
-        TimeGrid grid;
-        try {
-            grid = grid(model);
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-        // (whether the network outputs the variance columns for LEARNED is checked when sampling: the
-        // model does not say how many outputs its network has without running it)
-        return PosteriorChain.refuse(NAME, model, grid);
+    protected PosteriorChain.Variance chainVariance() {
+        return switch (variance) {
+            case BETA -> PosteriorChain.Variance.BETA;
+            case BETA_TILDE -> PosteriorChain.Variance.BETA_TILDE;
+            case LEARNED -> PosteriorChain.Variance.LEARNED;
+        };
     }
 
     @Override
     public String toString() {
-        return NAME + " (steps " + steps + ", variance " + variance.id() + ", spacing " + spacing.id()
-                + ", clip " + clipping + ")";
+        return NAME + " (steps " + steps() + ", variance " + variance.id() + ", spacing " + spacing().id()
+                + ", clip " + clipping() + ")";
     }
-
 }
