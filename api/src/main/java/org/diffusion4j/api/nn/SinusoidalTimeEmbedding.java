@@ -1,7 +1,9 @@
 package org.diffusion4j.api.nn;
 
 import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Storage;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.tensor.UnaryOp;
 
 /**
  * Sinusoidal embedding of a scalar time (Vaswani et al. 2017 §3.5, as used by DDPM, Ho et al. 2020
@@ -13,6 +15,8 @@ public final class SinusoidalTimeEmbedding extends Layer {
 
     private final Tensor frequencies;
     private final int dim;
+    /** Angles and sin/cos scratch of the no-gradient pass, per thread, grown to the largest batch. */
+    private final ThreadLocal<Storage[]> buffers = new ThreadLocal<>();
 
     public SinusoidalTimeEmbedding(Backend backend, int dim, double scale) {
         if (dim < 2 || dim % 2 != 0) {
@@ -30,8 +34,35 @@ public final class SinusoidalTimeEmbedding extends Layer {
     /** @param t [batch, 1] → [batch, dim] */
     @Override
     public Tensor forward(Tensor t) {
+        if (!t.requiresGrad() && t.rank() == 2 && t.dim(1) == 1 && t.backend() == frequencies.backend()) {
+            return infer(t);
+        }
         Tensor angles = t.matmul(frequencies);
         return Tensor.concatColumns(angles.sin(), angles.cos());
+    }
+
+    /**
+     * The same kernels as the graph pass (one GEMM, sin, cos, column copies) with the angles and
+     * the sin/cos values in reused buffers: a sampler calls this every step, and only the
+     * [batch, dim] result is new.
+     */
+    private Tensor infer(Tensor t) {
+        Backend be = t.backend();
+        int rows = t.dim(0);
+        int half = dim / 2;
+        int n = rows * half;
+        Storage[] buf = buffers.get();
+        if (buf == null || buf[0].size() < n) {   // one backend: the frequencies' (matmul checks it)
+            buf = new Storage[]{be.allocatePersistent(n), be.allocatePersistent(n)};
+            buffers.set(buf);
+        }
+        be.gemm(1, false, false, rows, half, 1, t.storage(), 0, frequencies.storage(), 0, buf[0], false);
+        Storage out = be.allocateOutput(rows * dim);
+        be.unary(UnaryOp.SIN, buf[0], buf[1], n);
+        be.copyColumns(buf[1], half, 0, out, dim, 0, rows, half);
+        be.unary(UnaryOp.COS, buf[0], buf[1], n);
+        be.copyColumns(buf[1], half, 0, out, dim, half, rows, half);
+        return Tensor.wrap(be, out, rows, dim);
     }
 
     public int dim() {
