@@ -309,6 +309,20 @@ final class VectorKernels {
      * k pass, while the tile is still in L1 (after the chain, so the bits equal a separate add).
      */
     private static void addBias(float[] c, int cOff, int n, int rows, float[] bias, int j0) {
+        if (j0 + 4 * L <= n) {
+            // a full panel (every panel of a 64- or 128-wide layer): plain loads, no masks to build
+            FloatVector w0 = FloatVector.fromArray(S, bias, j0);
+            FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L);
+            FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L);
+            for (int r = 0, o = cOff; r < rows; r++, o += n) {
+                FloatVector.fromArray(S, c, o).add(w0).intoArray(c, o);
+                FloatVector.fromArray(S, c, o + L).add(w1).intoArray(c, o + L);
+                FloatVector.fromArray(S, c, o + 2 * L).add(w2).intoArray(c, o + 2 * L);
+                FloatVector.fromArray(S, c, o + 3 * L).add(w3).intoArray(c, o + 3 * L);
+            }
+            return;
+        }
         VectorMask<Float> m0 = S.indexInRange(j0, n);
         VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
         VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
