@@ -155,14 +155,14 @@ final class Kernels {
                     if (rows >= 2) {
                         loadRow(c, cRow, acc0, j0, len, fresh);
                         loadRow(c, cRow + n, acc1, j0, len, fresh);
-                        pairOfRows(a, aRow, aRow + ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
+                        twoRows(a, aRow, aRow + ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
                         System.arraycopy(acc0, j0, c, cRow, len);
                         System.arraycopy(acc1, j0, c, cRow + n, len);
                     }
                     if (rows == 4) {
                         loadRow(c, cRow + 2 * n, acc0, j0, len, fresh);
                         loadRow(c, cRow + 3 * n, acc1, j0, len, fresh);
-                        pairOfRows(a, aRow + 2 * ai, aRow + 3 * ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
+                        twoRows(a, aRow + 2 * ai, aRow + 3 * ai, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
                         System.arraycopy(acc0, j0, c, cRow + 2 * n, len);
                         System.arraycopy(acc1, j0, c, cRow + 3 * n, len);
                     } else if (rows != 2) {
@@ -182,54 +182,6 @@ final class Kernels {
             Arrays.fill(acc, j0, j0 + len, 0f);
         } else {
             System.arraycopy(c, cAt, acc, j0, len);
-        }
-    }
-
-    /** {@link #twoRows}, or {@link #twoRows64} for rows of exactly 64 columns. */
-    private static void pairOfRows(float[] a, int x, int y, int ap, float[][] bRows, int bBase, int p0, int p1,
-                                   float[] acc0, float[] acc1, int j0, int j1) {
-        if (j0 == 0 && j1 == WIDTH_64) {
-            int pEnd = p0 + ((p1 - p0) & ~3);
-            twoRows64(a, x, y, ap, bRows, bBase, p0, pEnd, acc0, acc1);
-            twoRows(a, x, y, ap, bRows, bBase, pEnd, p1, acc0, acc1, 0, WIDTH_64);
-        } else {
-            twoRows(a, x, y, ap, bRows, bBase, p0, p1, acc0, acc1, j0, j1);
-        }
-    }
-
-    /** Row width with a kernel of its own: the hidden width of small MLPs. */
-    private static final int WIDTH_64 = 64;
-
-    /**
-     * {@link #twoRows} for columns 0 … 63 and a multiple of four rows of B. The constant trip
-     * count lets C2 drop the pre- and post-loops that a short vector loop of variable length
-     * spends much of its time in (measured: 6–8 % faster for 10000 × 64 × 64). Same chains.
-     */
-    private static void twoRows64(float[] a, int x, int y, int ap, float[][] bRows, int bBase, int p0, int p1,
-                                  float[] acc0, float[] acc1) {
-        for (int p = p0; p < p1; p += 4) {
-            int xp = x + p * ap;
-            int yp = y + p * ap;
-            float a0 = a[xp];
-            float a1 = a[xp + ap];
-            float a2 = a[xp + 2 * ap];
-            float a3 = a[xp + 3 * ap];
-            float e0 = a[yp];
-            float e1 = a[yp + ap];
-            float e2 = a[yp + 2 * ap];
-            float e3 = a[yp + 3 * ap];
-            float[] b0 = bRows[bBase + p];
-            float[] b1 = bRows[bBase + p + 1];
-            float[] b2 = bRows[bBase + p + 2];
-            float[] b3 = bRows[bBase + p + 3];
-            for (int j = 0; j < WIDTH_64; j++) {
-                float v0 = b0[j];
-                float v1 = b1[j];
-                float v2 = b2[j];
-                float v3 = b3[j];
-                acc0[j] = Math.fma(a3, v3, Math.fma(a2, v2, Math.fma(a1, v1, Math.fma(a0, v0, acc0[j]))));
-                acc1[j] = Math.fma(e3, v3, Math.fma(e2, v2, Math.fma(e1, v1, Math.fma(e0, v0, acc1[j]))));
-            }
         }
     }
 
