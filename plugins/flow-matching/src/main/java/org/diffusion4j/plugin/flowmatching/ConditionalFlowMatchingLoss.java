@@ -1,9 +1,8 @@
 package org.diffusion4j.plugin.flowmatching;
 
-import java.util.Arrays;
-import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Loss;
 import org.diffusion4j.api.Model;
+import org.diffusion4j.api.PerturbedBatch;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.tensor.Backend;
@@ -50,59 +49,20 @@ public final class ConditionalFlowMatchingLoss implements Loss {
 
     @Override
     public Tensor compute(Model model, Tensor x0, Rng rng) {
-        if (x0.rank() != 2 || x0.dim(0) < 1) {
-            throw new IllegalArgumentException("flow-matching.cfm expects a [batch, dimension] batch, got "
-                    + Arrays.toString(x0.shape()));
-        }
-        Backend backend = x0.backend();
-        int batch = x0.dim(0);
-        int dimension = x0.dim(1);
+        PerturbedBatch.requireBatch("flow-matching.cfm", x0);
         Schedule schedule = model.schedule();
-        Parameterization parameterization = model.parameterization();
         double tMin = schedule.tMin();
         double span = schedule.tMax() - tMin;
-        float[] times = new float[batch];
-        float[] alpha = new float[batch];
-        float[] sigma = new float[batch];
-        float[] a = new float[batch];
-        float[] b = new float[batch];
-        for (int i = 0; i < batch; i++) {
-            double t = tMin + span * rng.nextDouble();
-            Affine target = parameterization.target(schedule, t);
-            double al = schedule.alpha(t);
-            double si = schedule.sigma(t);
-            if (!Double.isFinite(target.p()) || !Double.isFinite(target.q()) || !Double.isFinite(al)
-                    || !Double.isFinite(si)) {
-                throw new IllegalStateException("flow-matching.cfm: the " + parameterization.predicts()
-                        + " target or the path is not finite at t = " + t + " (α = " + al + ", σ = " + si
-                        + ", target = " + target.p() + "·x0 + " + target.q() + "·ε)");
-            }
-            times[i] = (float) t;
-            alpha[i] = (float) al;
-            sigma[i] = (float) si;
-            a[i] = (float) target.p();
-            b[i] = (float) target.q();
+        double[] times = new double[x0.dim(0)];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = tMin + span * rng.nextDouble();
         }
-        Tensor eps = Tensor.randn(backend, rng, batch, dimension);
-        Tensor xt = x0.mul(column(backend, alpha)).add(eps.mul(column(backend, sigma)));
-        Tensor target = x0.mul(column(backend, a)).add(eps.mul(column(backend, b)));
-        Tensor out = model.network().forward(xt, column(backend, times));
-        if (out.rank() != 2 || out.dim(0) != batch || out.dim(1) < dimension) {
-            throw new IllegalStateException("flow-matching.cfm: network returned " + Arrays.toString(out.shape())
-                    + " for a [" + batch + ", " + dimension + "] batch");
-        }
-        if (out.dim(1) != dimension) {
-            out = out.columns(0, dimension);
-        }
-        Tensor squared = out.sub(target).square();
+        PerturbedBatch batch = PerturbedBatch.draw("flow-matching.cfm", model, x0, times, rng);
+        Tensor squared = batch.output().sub(batch.target()).square();
         return switch (reduction) {
-            case SUM -> squared.sum().mul(1.0 / batch);
+            case SUM -> squared.sum().mul(1.0 / x0.dim(0));
             case MEAN -> squared.mean();
         };
-    }
-
-    private static Tensor column(Backend backend, float[] values) {
-        return Tensor.of(backend, values, values.length, 1);
     }
 
     @Override
