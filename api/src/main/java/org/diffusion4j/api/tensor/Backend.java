@@ -75,6 +75,40 @@ public interface Backend extends AutoCloseable {
         binary(BinaryOp.ADD, c, new int[]{0, 0, n, 1}, bias, new int[]{0, 0, 0, 1}, c, new int[]{1, 1, m, n});
     }
 
+    /**
+     * The forward pass of a multilayer perceptron whose weights need no gradient (sampling,
+     * evaluation): {@code h_0 = x} (rows × widths[0]), {@code h_{l+1} = f_l(h_l · W_l + b_l)},
+     * {@code out = h_L} (rows × widths[L]), with W_l row-major widths[l] × widths[l+1], b_l of
+     * widths[l+1] floats and f_l one of {@link UnaryOp#RELU}, {@link UnaryOp#SILU},
+     * {@link UnaryOp#TANH}, {@link UnaryOp#SIGMOID}, or null for none.
+     *
+     * <p>Every layer's values are the bits of {@link #gemmBias} followed by {@link #unary} in
+     * place, which is what the default does, layer by layer. A backend may instead take a block of
+     * rows through all the layers at once, so the hidden activations stay in cache and the whole
+     * pass is one parallel loop: the "fully fused" MLP of Müller et al., "Real-time Neural Radiance
+     * Caching for Path Tracing" (SIGGRAPH 2021, §5), for small widths.
+     */
+    default void mlpForward(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
+                            UnaryOp[] activations, Storage out) {
+        int layers = weights.length;
+        int widest = 0;
+        for (int l = 1; l < layers; l++) {
+            widest = Math.max(widest, widths[l]);
+        }
+        Storage[] hidden = layers > 1
+                ? new Storage[]{allocateOutput(rows * widest), allocateOutput(rows * widest)} : new Storage[0];
+        Storage h = x;
+        for (int l = 0; l < layers; l++) {
+            int n = widths[l + 1];
+            Storage dst = l == layers - 1 ? out : hidden[l & 1];
+            gemmBias(false, false, rows, n, widths[l], h, weights[l], biases[l], dst);
+            if (activations[l] != null) {
+                unary(activations[l], dst, dst, rows * n);
+            }
+            h = dst;
+        }
+    }
+
     /** {@code out[i] = value} for i &lt; n. The default uploads a filled array and copies it. */
     default void fill(Storage out, float value, int n) {
         float[] d = new float[n];

@@ -347,6 +347,7 @@ public final class Tensor {
             case RELU -> g.mul(x.step());
             case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
             case TANH -> g.mul(y.square().neg().add(1));
+            case SILU -> siluGrad(g, x, x.sigmoid());
             case SIN -> g.mul(x.cos());
             case COS -> g.mul(x.sin()).neg();
             case SIGN, STEP -> zeros(g.backend, g.shape);

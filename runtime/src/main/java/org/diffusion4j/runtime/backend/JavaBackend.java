@@ -296,7 +296,7 @@ public final class JavaBackend implements Backend {
         int panels = VectorKernels.panels(n);
         float[] packed = s.panels(bBatches * VectorKernels.packedSize(k, n));
         parallel(bBatches * panels, (transB ? COST_TRANSPOSE : COST_VECTOR) * k * VectorKernels.PANEL,
-                (lo, hi) -> VectorKernels.packB(lo, hi, bv, bBatchStride, transB, k, n, packed));
+                (lo, hi) -> VectorKernels.packB(lo, hi, bv, bBatchStride, transB, k, n, packed, 0));
         int ai = transA ? 1 : k;
         int ap = transA ? m : 1;
         int rows = VectorKernels.rowsPerItem(m, n);
@@ -306,6 +306,65 @@ public final class JavaBackend implements Backend {
             VectorKernels.gemm(lo, hi, av, aBatchStride, ai, ap, m, n, k, packed, bBatchStride == 0, cv, accumulate,
                     bias, own.aPad(), own.cPad());
         });
+    }
+
+    /**
+     * The fused pass of {@link VectorKernels#mlp}: the weights packed once by this thread, then one
+     * parallel loop over blocks of rows, each taken through every layer. Without the Vector API the
+     * layer-by-layer default runs (the same bits).
+     */
+    @Override
+    public void mlpForward(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
+                           UnaryOp[] activations, Storage out) {
+        if (!VECTOR || rows <= 0) {
+            Backend.super.mlpForward(rows, widths, x, weights, biases, activations, out);
+            return;
+        }
+        int layers = weights.length;
+        int[] packOff = new int[layers];
+        float[][] w = new float[layers][];
+        float[][] b = new float[layers][];
+        int[] act = new int[layers];
+        int packedTotal = 0;
+        int widest = 1;
+        double fmasPerRow = 0;
+        for (int l = 0; l < layers; l++) {
+            w[l] = arr(weights[l]);
+            b[l] = arr(biases[l]);
+            act[l] = activations[l] == null ? VectorKernels.NONE : switch (activations[l]) {
+                case RELU -> Kernels.RELU;
+                case SILU -> Kernels.SILU;
+                case SIGMOID -> Kernels.SIGMOID;
+                case TANH -> Kernels.TANH;
+                default -> throw new IllegalArgumentException("mlpForward: unsupported activation "
+                        + activations[l] + " (relu, silu, sigmoid, tanh)");
+            };
+            int n = widths[l + 1];
+            packOff[l] = packedTotal;
+            if (n >= NARROW_N) {
+                packedTotal += VectorKernels.packedSize(widths[l], n);
+            }
+            if (l < layers - 1) {
+                widest = Math.max(widest, n);
+            }
+            fmasPerRow += (double) widths[l] * n * (n >= NARROW_N ? 1 : COST_SCALAR_FMA / COST_VECTOR_FMA);
+        }
+        float[] packed = scratch.get().panels(packedTotal);
+        for (int l = 0; l < layers; l++) {
+            int n = widths[l + 1];
+            if (n >= NARROW_N) {
+                VectorKernels.packB(0, VectorKernels.panels(n), w[l], 0, false, widths[l], n, packed, packOff[l]);
+            }
+        }
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        int hidden = VectorKernels.MLP_ROWS * widest;
+        parallel(VectorKernels.mlpItems(rows), COST_VECTOR_FMA * VectorKernels.MLP_ROWS * fmasPerRow + 200,
+                (lo, hi) -> {
+                    Scratch own = scratch.get();
+                    VectorKernels.mlp(lo, hi, rows, widths, xv, packed, packOff, NARROW_N, w, b, act, ov,
+                            own.mlpHidden(0, hidden), own.mlpHidden(1, hidden), own.aPad(), own.cPad());
+                });
     }
 
     /**
@@ -357,13 +416,18 @@ public final class JavaBackend implements Backend {
             case TANH -> Kernels.TANH;
             case SIN -> Kernels.SIN;
             case COS -> Kernels.COS;
+            case SILU -> Kernels.SILU;
         };
         double cost = switch (op) {
-            case EXP, LOG, SIGMOID, TANH, SIN, COS -> COST_TRANSCENDENTAL;
+            case EXP, LOG, SIGMOID, TANH, SIN, COS, SILU -> COST_TRANSCENDENTAL;
             default -> COST_VECTOR;
         };
         if (VECTOR && op == UnaryOp.SIGMOID) {
             parallel(n, COST_VECTOR, (lo, hi) -> VectorKernels.sigmoid(lo, hi, xv, ov));
+            return;
+        }
+        if (VECTOR && op == UnaryOp.SILU) {
+            parallel(n, COST_VECTOR, (lo, hi) -> VectorKernels.silu(lo, hi, xv, ov));
             return;
         }
         parallel(n, cost, (lo, hi) -> Kernels.unary(lo, hi, code, xv, ov));
@@ -906,6 +970,7 @@ public final class JavaBackend implements Backend {
         final float[][][] packedByLength = new float[32][][];
         float[] transposed = new float[0];
         float[] panels = new float[0];
+        final float[][] mlpHidden = {new float[0], new float[0]};
         float[] aPad;   // Vector API kernels only (sized by their constants)
         float[] cPad;
         float[] acc0 = new float[0];
@@ -941,6 +1006,13 @@ public final class JavaBackend implements Backend {
                 cPad = new float[VectorKernels.C_PAD];
             }
             return cPad;
+        }
+
+        float[] mlpHidden(int which, int size) {
+            if (mlpHidden[which].length < size) {
+                mlpHidden[which] = new float[size];
+            }
+            return mlpHidden[which];
         }
 
         float[] panels(int size) {

@@ -40,6 +40,7 @@ final class Kernels {
     static final int TANH = 11;
     static final int SIN = 12;
     static final int COS = 13;
+    static final int SILU = 14;
 
     // Binary op codes.
     static final int ADD = 0;
@@ -457,6 +458,69 @@ final class Kernels {
         }
     }
 
+    /**
+     * One narrow layer (n &lt; 16 outputs) of a row block of the fused MLP forward:
+     * {@code c[r, j] = f(chain + bias[j])} with the chain of {@link #gemmNarrow},
+     * {@code s = fma(a[r, p], w[p, j], s)} from 0 for p = 0, 1, …, k−1, so the bits equal
+     * {@link #gemmNarrow}, a separate bias add and a separate {@link #unary} pass. A is row-major
+     * with k columns from {@code aOff}, W row-major k × n, C row-major with n columns from
+     * {@code cOff}; {@code act} is a unary code or negative for none. Eight rows at a time give
+     * eight independent chains per column.
+     */
+    static void narrowLayer(float[] a, int aOff, int k, int m, int n, float[] w, float[] c, int cOff, float[] bias,
+                            int act) {
+        int i = 0;
+        for (; i + 8 <= m; i += 8) {
+            int x = aOff + i * k;
+            for (int j = 0; j < n; j++) {
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+                for (int p = 0, wp = j; p < k; p++, wp += n) {
+                    float v = w[wp];
+                    int xp = x + p;
+                    s0 = Math.fma(a[xp], v, s0);
+                    s1 = Math.fma(a[xp + k], v, s1);
+                    s2 = Math.fma(a[xp + 2 * k], v, s2);
+                    s3 = Math.fma(a[xp + 3 * k], v, s3);
+                    s4 = Math.fma(a[xp + 4 * k], v, s4);
+                    s5 = Math.fma(a[xp + 5 * k], v, s5);
+                    s6 = Math.fma(a[xp + 6 * k], v, s6);
+                    s7 = Math.fma(a[xp + 7 * k], v, s7);
+                }
+                float b = bias[j];
+                int o = cOff + i * n + j;
+                c[o] = activate(s0 + b, act);
+                c[o + n] = activate(s1 + b, act);
+                c[o + 2 * n] = activate(s2 + b, act);
+                c[o + 3 * n] = activate(s3 + b, act);
+                c[o + 4 * n] = activate(s4 + b, act);
+                c[o + 5 * n] = activate(s5 + b, act);
+                c[o + 6 * n] = activate(s6 + b, act);
+                c[o + 7 * n] = activate(s7 + b, act);
+            }
+        }
+        for (; i < m; i++) {
+            int x = aOff + i * k;
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    s = Math.fma(a[x + p], w[p * n + j], s);
+                }
+                c[cOff + i * n + j] = activate(s + bias[j], act);
+            }
+        }
+    }
+
+    /** One element of {@link #unary} for the activations a fused layer applies; negative: none. */
+    static float activate(float v, int act) {
+        return switch (act) {
+            case RELU -> Math.max(v, 0f);
+            case SILU -> v * sigmoid(v);
+            case SIGMOID -> sigmoid(v);
+            case TANH -> (float) Math.tanh(v);
+            default -> v;
+        };
+    }
+
     // ------------------------------------------------------------------------------ elementwise
 
     /** {@code out[i] = op(x[i])}; the switch is outside the loops, one loop per op. */
@@ -532,6 +596,12 @@ final class Kernels {
             case COS -> {
                 for (int i = lo; i < hi; i++) {
                     out[i] = (float) Math.cos(x[i]);
+                }
+            }
+            case SILU -> {
+                for (int i = lo; i < hi; i++) {
+                    float v = x[i];
+                    out[i] = v * sigmoid(v);
                 }
             }
             default -> {

@@ -72,6 +72,16 @@ final class VectorKernels {
         Kernels.silu(i, hi, x, out, sigma);
     }
 
+    /** {@code out[i] = x[i]·σ(x[i])}, the bits of {@link Kernels#unary}'s SILU; out may be x. */
+    static void silu(int lo, int hi, float[] x, float[] out) {
+        int i = lo;
+        for (; i <= hi - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            v.mul(sigmoid(v)).intoArray(out, i);
+        }
+        Kernels.unary(i, hi, Kernels.SILU, x, out);
+    }
+
     /** {@link Kernels#sigmoid} lane by lane: the same operations in the same order. */
     private static FloatVector sigmoid(FloatVector x) {
         FloatVector t = x.neg().max(Kernels.EXP_LO).min(Kernels.EXP_HI);
@@ -103,9 +113,10 @@ final class VectorKernels {
     /**
      * Packs {@code batches} operands op(B[b]) (k × n; B[b] at {@code b·batchStride}, n × k row-major
      * when {@code transB}) into panels: item {@code b·panels + q} writes
-     * {@code dst[(b·panels + q)·k·PANEL + p·PANEL + jj] = op(B[b])[p, q·PANEL + jj]}, zero past n.
+     * {@code dst[dstOff + (b·panels + q)·k·PANEL + p·PANEL + jj] = op(B[b])[p, q·PANEL + jj]}, zero past n.
      */
-    static void packB(int lo, int hi, float[] b, int batchStride, boolean transB, int k, int n, float[] dst) {
+    static void packB(int lo, int hi, float[] b, int batchStride, boolean transB, int k, int n, float[] dst,
+                      int dstOff) {
         int panels = panels(n);
         for (int item = lo; item < hi; item++) {
             int batch = item / panels;
@@ -113,7 +124,7 @@ final class VectorKernels {
             int j0 = q * PANEL;
             int w = Math.min(PANEL, n - j0);
             int base = batch * batchStride;
-            int d = item * k * PANEL;
+            int d = dstOff + item * k * PANEL;
             for (int p = 0; p < k; p++, d += PANEL) {
                 if (transB) {
                     for (int jj = 0; jj < w; jj++) {
@@ -160,32 +171,45 @@ final class VectorKernels {
             int r = rest / colBlocks;
             int cb = rest - r * colBlocks;
             int i0 = r * rb;
-            int i1 = Math.min(m, i0 + rb);
             int q0 = cb * (NC / PANEL);
-            int q1 = Math.min(panels, q0 + NC / PANEL);
-            int aBase = batch * aBatchStride;
-            int cBase = batch * m * n;
-            int bBase = (bShared ? 0 : batch * panels) * k * PANEL;
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int p1 = Math.min(k, p0 + KC);
-                boolean load = accumulate || p0 > 0;
-                float[] addBias = p1 == k ? bias : null;
-                for (int q = q0; q < q1; q++) {
-                    int j0 = q * PANEL;
-                    int bOff = bBase + (q * k + p0) * PANEL;
-                    int i = i0;
-                    for (; i + MR <= i1 && j0 + PANEL <= n; i += MR) {
-                        int cOff = cBase + i * n + j0;
-                        tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0,
-                                load ? n : 0, c, cOff, n);
-                    }
-                    for (; i < i1; i += MR) {
-                        paddedTile(a, aBase + i * ai, ai, ap, Math.min(MR, i1 - i), p0, p1, bPacked, bOff, load, c,
-                                cBase + i * n + j0, n, Math.min(PANEL, n - j0), aPad, cPad);
-                    }
-                    if (addBias != null) {
-                        addBias(c, cBase + i0 * n + j0, n, i1 - i0, addBias, j0);
-                    }
+            block(a, batch * aBatchStride, ai, ap, i0, Math.min(m, i0 + rb), q0, Math.min(panels, q0 + NC / PANEL),
+                    n, k, bPacked, (bShared ? 0 : batch * panels) * k * PANEL, c, batch * m * n, accumulate, bias,
+                    NONE, aPad, cPad);
+        }
+    }
+
+    /** No activation in the epilogue. */
+    static final int NONE = -1;
+
+    /**
+     * Rows [i0, i1) and panels [q0, q1) of {@code C (+)= op(A) · B}, op(A)'s element (i, p) at
+     * {@code a[aBase + i·ai + p·ap]}, B packed by {@link #packB} from {@code bBase}, C row-major with
+     * n columns from {@code cBase}. After the last k pass over a panel, while its tile is in L1,
+     * the epilogue adds {@code bias} (if not null) and applies the activation {@code act}
+     * ({@link #NONE}, or a {@link Kernels} unary code of {@link #activate}).
+     */
+    private static void block(float[] a, int aBase, int ai, int ap, int i0, int i1, int q0, int q1, int n, int k,
+                              float[] bPacked, int bBase, float[] c, int cBase, boolean accumulate, float[] bias,
+                              int act, float[] aPad, float[] cPad) {
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int p1 = Math.min(k, p0 + KC);
+            boolean load = accumulate || p0 > 0;
+            boolean last = p1 == k;
+            for (int q = q0; q < q1; q++) {
+                int j0 = q * PANEL;
+                int bOff = bBase + (q * k + p0) * PANEL;
+                int i = i0;
+                for (; i + MR <= i1 && j0 + PANEL <= n; i += MR) {
+                    int cOff = cBase + i * n + j0;
+                    tile4(a, aBase + i * ai, ai, ap, p0, p1, bPacked, bOff, load ? c : ZEROS, load ? cOff : 0,
+                            load ? n : 0, c, cOff, n);
+                }
+                for (; i < i1; i += MR) {
+                    paddedTile(a, aBase + i * ai, ai, ap, Math.min(MR, i1 - i), p0, p1, bPacked, bOff, load, c,
+                            cBase + i * n + j0, n, Math.min(PANEL, n - j0), aPad, cPad);
+                }
+                if (last && bias != null) {
+                    epilogue(c, cBase + i0 * n + j0, n, i1 - i0, bias, j0, act);
                 }
             }
         }
@@ -305,37 +329,105 @@ final class VectorKernels {
     }
 
     /**
-     * {@code C[r, j0 + jj] += bias[j0 + jj]} for rows [r0, r1), one panel: the epilogue of the last
-     * k pass, while the tile is still in L1 (after the chain, so the bits equal a separate add).
+     * {@code C[r, j0 + jj] = act(C[r, j0 + jj] + bias[j0 + jj])} for {@code rows} rows of one panel:
+     * the epilogue of the last k pass, while the tile is still in L1. The bias is added after the
+     * chain and the activation after the bias, so the bits equal a separate add and a separate
+     * {@link Kernels#unary} pass.
      */
-    private static void addBias(float[] c, int cOff, int n, int rows, float[] bias, int j0) {
-        if (j0 + 4 * L <= n) {
+    private static void epilogue(float[] c, int cOff, int n, int rows, float[] bias, int j0, int act) {
+        int w = Math.min(PANEL, n - j0);
+        if (w == PANEL) {
             // a full panel (every panel of a 64- or 128-wide layer): plain loads, no masks to build
             FloatVector w0 = FloatVector.fromArray(S, bias, j0);
             FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L);
             FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L);
             FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L);
             for (int r = 0, o = cOff; r < rows; r++, o += n) {
-                FloatVector.fromArray(S, c, o).add(w0).intoArray(c, o);
-                FloatVector.fromArray(S, c, o + L).add(w1).intoArray(c, o + L);
-                FloatVector.fromArray(S, c, o + 2 * L).add(w2).intoArray(c, o + 2 * L);
-                FloatVector.fromArray(S, c, o + 3 * L).add(w3).intoArray(c, o + 3 * L);
+                activate(FloatVector.fromArray(S, c, o).add(w0), act).intoArray(c, o);
+                activate(FloatVector.fromArray(S, c, o + L).add(w1), act).intoArray(c, o + L);
+                activate(FloatVector.fromArray(S, c, o + 2 * L).add(w2), act).intoArray(c, o + 2 * L);
+                activate(FloatVector.fromArray(S, c, o + 3 * L).add(w3), act).intoArray(c, o + 3 * L);
             }
-            return;
+        } else {
+            VectorMask<Float> m0 = S.indexInRange(j0, n);
+            VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
+            VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
+            VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
+            FloatVector w0 = FloatVector.fromArray(S, bias, j0, m0);
+            FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L, m1);
+            FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
+            FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
+            for (int r = 0, o = cOff; r < rows; r++, o += n) {
+                activate(FloatVector.fromArray(S, c, o, m0).add(w0), act).intoArray(c, o, m0);
+                activate(FloatVector.fromArray(S, c, o + L, m1).add(w1), act).intoArray(c, o + L, m1);
+                activate(FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2), act).intoArray(c, o + 2 * L, m2);
+                activate(FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3), act).intoArray(c, o + 3 * L, m3);
+            }
         }
-        VectorMask<Float> m0 = S.indexInRange(j0, n);
-        VectorMask<Float> m1 = S.indexInRange(j0 + L, n);
-        VectorMask<Float> m2 = S.indexInRange(j0 + 2 * L, n);
-        VectorMask<Float> m3 = S.indexInRange(j0 + 3 * L, n);
-        FloatVector w0 = FloatVector.fromArray(S, bias, j0, m0);
-        FloatVector w1 = FloatVector.fromArray(S, bias, j0 + L, m1);
-        FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
-        FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
-        for (int r = 0, o = cOff; r < rows; r++, o += n) {
-            FloatVector.fromArray(S, c, o, m0).add(w0).intoArray(c, o, m0);
-            FloatVector.fromArray(S, c, o + L, m1).add(w1).intoArray(c, o + L, m1);
-            FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2).intoArray(c, o + 2 * L, m2);
-            FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3).intoArray(c, o + 3 * L, m3);
+        if (act == Kernels.TANH) {
+            // no vector tanh with the bits of Math.tanh: a scalar pass over the panel, still in L1
+            for (int r = 0, o = cOff; r < rows; r++, o += n) {
+                Kernels.unary(o, o + w, Kernels.TANH, c, c);
+            }
+        }
+    }
+
+    /** {@link Kernels#unary}'s RELU, SILU and SIGMOID lane by lane (same bits); anything else as is. */
+    private static FloatVector activate(FloatVector v, int act) {
+        return switch (act) {
+            case Kernels.RELU -> v.max(0f);
+            case Kernels.SILU -> v.mul(sigmoid(v));
+            case Kernels.SIGMOID -> sigmoid(v);
+            default -> v;
+        };
+    }
+
+    // ------------------------------------------------------------------ fused MLP forward
+
+    /**
+     * Rows per block of the fused MLP: two hidden blocks of a 128-wide layer (16 KiB each) and
+     * the panel being multiplied fit in L1 and L2 together, so hidden activations never go to memory.
+     */
+    static final int MLP_ROWS = 32;
+
+    /** Work items of {@link #mlp}: blocks of {@link #MLP_ROWS} rows. */
+    static int mlpItems(int rows) {
+        return (rows + MLP_ROWS - 1) / MLP_ROWS;
+    }
+
+    /**
+     * Row blocks [lo, hi) of {@code Backend.mlpForward}: each block goes through every layer
+     * before the next block starts, its hidden activations alternating between the thread's
+     * {@code h0} and {@code h1} ({@link #MLP_ROWS} × widest hidden width). Layer l's W is packed
+     * at {@code packed[packOff[l]]} when it is at least {@code narrow} wide and read from
+     * {@code w[l]} otherwise; {@code act[l]} is a {@link Kernels} unary code or {@link #NONE}.
+     * Every element is the chain of {@link #gemm} (or of {@link Kernels#gemmNarrow}), plus the
+     * bias, then the activation: the bits of the layer-by-layer pass.
+     */
+    static void mlp(int lo, int hi, int rows, int[] widths, float[] x, float[] packed, int[] packOff, int narrow,
+                    float[][] w, float[][] bias, int[] act, float[] out, float[] h0, float[] h1, float[] aPad,
+                    float[] cPad) {
+        int layers = w.length;
+        for (int item = lo; item < hi; item++) {
+            int r0 = item * MLP_ROWS;
+            int m = Math.min(MLP_ROWS, rows - r0);
+            float[] in = x;
+            int inOff = r0 * widths[0];
+            for (int l = 0; l < layers; l++) {
+                int k = widths[l];
+                int n = widths[l + 1];
+                boolean last = l == layers - 1;
+                float[] dst = last ? out : (l & 1) == 0 ? h0 : h1;
+                int dstOff = last ? r0 * n : 0;
+                if (n >= narrow) {
+                    block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff[l], dst, dstOff, false, bias[l],
+                            act[l], aPad, cPad);
+                } else {
+                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], dst, dstOff, bias[l], act[l]);
+                }
+                in = dst;
+                inOff = dstOff;
+            }
         }
     }
 

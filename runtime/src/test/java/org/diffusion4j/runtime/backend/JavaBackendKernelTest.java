@@ -333,8 +333,9 @@ class JavaBackendKernelTest {
                     case TANH -> (float) Math.tanh(v);
                     case SIN -> (float) Math.sin(v);
                     case COS -> (float) Math.cos(v);
+                    case SILU -> (float) (v / (1 + Math.exp(-v)));
                 };
-                if (op == UnaryOp.SIGMOID) {
+                if (op == UnaryOp.SIGMOID || op == UnaryOp.SILU) {
                     // A float polynomial exp (Kernels.sigmoid), not the rounded double formula.
                     assertThat(got[i]).as("%s(%s)", op, v).isCloseTo(expected, offset(4 * Math.ulp(expected)));
                 } else {

@@ -14,27 +14,35 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The buffered no-gradient pass of {@link Sequential} (hidden activations in reused buffers,
- * activations in place) against the layer-by-layer pass: the same bits, outputs that later calls
- * do not overwrite, and buffers that outlive a training step.
+ * The no-gradient pass of {@link Sequential} ({@code Backend.mlpForward}: the fused row-block
+ * pass with the Vector API, layer by layer without it) against the layer-by-layer autograd pass:
+ * the same bits, outputs that later calls do not overwrite, and buffers that outlive a training
+ * step.
  */
 class SequentialInferenceTest {
 
     @ParameterizedTest
     @EnumSource(Activation.Function.class)
     void frozenForwardIsTheLayerByLayerForward(Activation.Function f) {
+        // partial panels and a narrow output; full 64-wide panels (the seed MLP); a depth over the
+        // GEMM's k block (KC = 128) and a narrow hidden layer
+        for (int[] widths : new int[][]{{5, 70, 33, 3}, {3, 64, 64, 2}, {34, 130, 128, 9, 64}}) {
+            frozenForwardIsTheLayerByLayerForward(f, widths);
+        }
+    }
+
+    private static void frozenForwardIsTheLayerByLayerForward(Activation.Function f, int[] widths) {
         try (JavaBackend backend = new JavaBackend(2)) {
             Rng init = new Rng(11);
             List<Layer> layers = new ArrayList<>();
-            int[] widths = {5, 70, 33, 3};
             for (int i = 0; i + 1 < widths.length; i++) {
                 layers.add(new Linear(backend, init, widths[i], widths[i + 1]));
                 layers.add(new Activation(f));   // also after the last layer: applied to the output
             }
             Sequential net = new Sequential(layers);
             Rng data = new Rng(12);
-            Tensor big = Tensor.randn(backend, data, 300, 5);
-            Tensor small = Tensor.randn(backend, data, 7, 5);
+            Tensor big = Tensor.randn(backend, data, 300, widths[0]);
+            Tensor small = Tensor.randn(backend, data, 7, widths[0]);
 
             float[] graphBig = net.forward(big).toArray();      // parameters require gradients
             float[] graphSmall = net.forward(small).toArray();
@@ -48,7 +56,7 @@ class SequentialInferenceTest {
             Tensor outSmall = net.forward(small);
             assertThat(outBig.toArray()).isEqualTo(graphBig);
             assertThat(outSmall.toArray()).isEqualTo(graphSmall);
-            assertThat(outBig.shape()).containsExactly(300, 3);
+            assertThat(outBig.shape()).containsExactly(300, widths[widths.length - 1]);
         }
     }
 }
