@@ -343,10 +343,10 @@ final class VectorKernels {
             FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L);
             FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L);
             for (int r = 0, o = cOff; r < rows; r++, o += n) {
-                activate(FloatVector.fromArray(S, c, o).add(w0), act).intoArray(c, o);
-                activate(FloatVector.fromArray(S, c, o + L).add(w1), act).intoArray(c, o + L);
-                activate(FloatVector.fromArray(S, c, o + 2 * L).add(w2), act).intoArray(c, o + 2 * L);
-                activate(FloatVector.fromArray(S, c, o + 3 * L).add(w3), act).intoArray(c, o + 3 * L);
+                FloatVector.fromArray(S, c, o).add(w0).intoArray(c, o);
+                FloatVector.fromArray(S, c, o + L).add(w1).intoArray(c, o + L);
+                FloatVector.fromArray(S, c, o + 2 * L).add(w2).intoArray(c, o + 2 * L);
+                FloatVector.fromArray(S, c, o + 3 * L).add(w3).intoArray(c, o + 3 * L);
             }
         } else {
             VectorMask<Float> m0 = S.indexInRange(j0, n);
@@ -358,28 +358,38 @@ final class VectorKernels {
             FloatVector w2 = FloatVector.fromArray(S, bias, j0 + 2 * L, m2);
             FloatVector w3 = FloatVector.fromArray(S, bias, j0 + 3 * L, m3);
             for (int r = 0, o = cOff; r < rows; r++, o += n) {
-                activate(FloatVector.fromArray(S, c, o, m0).add(w0), act).intoArray(c, o, m0);
-                activate(FloatVector.fromArray(S, c, o + L, m1).add(w1), act).intoArray(c, o + L, m1);
-                activate(FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2), act).intoArray(c, o + 2 * L, m2);
-                activate(FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3), act).intoArray(c, o + 3 * L, m3);
+                FloatVector.fromArray(S, c, o, m0).add(w0).intoArray(c, o, m0);
+                FloatVector.fromArray(S, c, o + L, m1).add(w1).intoArray(c, o + L, m1);
+                FloatVector.fromArray(S, c, o + 2 * L, m2).add(w2).intoArray(c, o + 2 * L, m2);
+                FloatVector.fromArray(S, c, o + 3 * L, m3).add(w3).intoArray(c, o + 3 * L, m3);
             }
         }
-        if (act == Kernels.TANH) {
-            // no vector tanh with the bits of Math.tanh: a scalar pass over the panel, still in L1
+        if (act != NONE) {
+            // one small loop per activation (the sigmoid inlined eight times here made a method C2
+            // would not inline, and every vector crossing that call was boxed)
             for (int r = 0, o = cOff; r < rows; r++, o += n) {
-                Kernels.unary(o, o + w, Kernels.TANH, c, c);
+                activate(o, o + w, c, act);
             }
         }
     }
 
-    /** {@link Kernels#unary}'s RELU, SILU and SIGMOID lane by lane (same bits); anything else as is. */
-    private static FloatVector activate(FloatVector v, int act) {
-        return switch (act) {
-            case Kernels.RELU -> v.max(0f);
-            case Kernels.SILU -> v.mul(sigmoid(v));
-            case Kernels.SIGMOID -> sigmoid(v);
-            default -> v;
-        };
+    /** {@code c[i] = f(c[i])} for i in [lo, hi), the bits of {@link Kernels#unary} with code {@code act}. */
+    private static void activate(int lo, int hi, float[] c, int act) {
+        switch (act) {
+            case Kernels.RELU -> relu(lo, hi, c);
+            case Kernels.SILU -> silu(lo, hi, c, c);
+            case Kernels.SIGMOID -> sigmoid(lo, hi, c, c);
+            default -> Kernels.unary(lo, hi, act, c, c);
+        }
+    }
+
+    /** {@code c[i] = max(c[i], 0)} in place, the bits of {@link Kernels#unary}'s RELU. */
+    private static void relu(int lo, int hi, float[] c) {
+        int i = lo;
+        for (; i <= hi - L; i += L) {
+            FloatVector.fromArray(S, c, i).max(0f).intoArray(c, i);
+        }
+        Kernels.unary(i, hi, Kernels.RELU, c, c);
     }
 
     // ------------------------------------------------------------------ fused MLP forward
