@@ -1,97 +1,71 @@
 package org.diffusion4j.api.nn;
 
+import java.util.ArrayList;
 import java.util.List;
-import org.diffusion4j.api.tensor.Backend;
-import org.diffusion4j.api.tensor.Storage;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.api.tensor.UnaryOp;
 
 /**
  * Layers applied in order; parameters are named by position ({@code 0.weight}).
  *
- * <p>When nothing needs a gradient (sampling and evaluation freeze the weights) and the layers
- * are {@link Linear}s, each followed by at most one pointwise {@link Activation}, the forward pass
- * is one {@link Backend#mlpForward} call: no tensors for the hidden activations, and a backend
- * may fuse the whole stack. Its values are the bits of the layer-by-layer pass.
+ * <p>When the layers are {@link Linear}s, each followed by at most one pointwise
+ * {@link Activation} other than GELU, the stack is one {@link Tensor#mlp} operation: one
+ * {@link org.diffusion4j.api.tensor.Backend#mlpForward} call when nothing needs a gradient
+ * (sampling, evaluation), one forward and one backward call when training, each of which a
+ * backend can fuse. The values are those of the layer-by-layer pass.
  */
 public final class Sequential extends Layer {
 
     private final List<Layer> layers;
+    /** The affine layers of an MLP stack, or null when the layers are not one. */
+    private final Linear[] linears;
+    /** The activation after each affine layer (null: none). */
+    private final UnaryOp[] activations;
 
     public Sequential(List<? extends Layer> layers) {
         this.layers = List.copyOf(layers);
         for (int i = 0; i < this.layers.size(); i++) {
             child(Integer.toString(i), this.layers.get(i));
         }
+        List<Linear> lin = new ArrayList<>();
+        List<UnaryOp> act = new ArrayList<>();
+        boolean mlp = !this.layers.isEmpty();
+        for (Layer l : this.layers) {
+            if (l instanceof Linear linear) {
+                lin.add(linear);
+                act.add(null);
+            } else if (l instanceof Activation a && !lin.isEmpty() && act.getLast() == null
+                    && a.function() != Activation.Function.GELU) {
+                act.set(act.size() - 1, switch (a.function()) {
+                    case RELU -> UnaryOp.RELU;
+                    case SILU -> UnaryOp.SILU;
+                    case TANH -> UnaryOp.TANH;
+                    case SIGMOID -> UnaryOp.SIGMOID;
+                    case GELU -> throw new IllegalStateException("GELU takes the layer-by-layer pass");
+                });
+            } else {
+                mlp = false;
+            }
+        }
+        this.linears = mlp ? lin.toArray(Linear[]::new) : null;
+        this.activations = mlp ? act.toArray(UnaryOp[]::new) : null;
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        if (inferable(x)) {
-            return infer(x);
+        if (linears != null && x.rank() == 2) {
+            Tensor[] weights = new Tensor[linears.length];
+            Tensor[] biases = new Tensor[linears.length];
+            for (int l = 0; l < linears.length; l++) {
+                weights[l] = linears[l].weight();
+                biases[l] = linears[l].bias();
+            }
+            return x.mlp(weights, biases, activations);
         }
         Tensor h = x;
         for (Layer l : layers) {
             h = l.forward(h);
         }
         return h;
-    }
-
-    /**
-     * Whether the fused pass applies: no gradient anywhere, and affine layers each followed by at
-     * most one activation {@link Backend#mlpForward} knows.
-     */
-    private boolean inferable(Tensor x) {
-        if (x.requiresGrad() || x.rank() != 2) {
-            return false;
-        }
-        boolean afterLinear = false;
-        for (Layer l : layers) {
-            if (l instanceof Linear lin) {
-                if (lin.weight().requiresGrad() || lin.bias().requiresGrad()) {
-                    return false;
-                }
-                afterLinear = true;
-            } else if (afterLinear && l instanceof Activation a && a.function() != Activation.Function.GELU) {
-                afterLinear = false;
-            } else {
-                return false;
-            }
-        }
-        return !layers.isEmpty();
-    }
-
-    private Tensor infer(Tensor x) {
-        Backend be = x.backend();
-        int count = 0;
-        for (Layer l : layers) {
-            count += l instanceof Linear ? 1 : 0;
-        }
-        int[] widths = new int[count + 1];
-        Storage[] weights = new Storage[count];
-        Storage[] biases = new Storage[count];
-        UnaryOp[] activations = new UnaryOp[count];
-        widths[0] = x.dim(1);
-        int l = -1;
-        for (Layer layer : layers) {
-            if (layer instanceof Linear lin) {
-                l++;
-                widths[l + 1] = lin.outFeatures();
-                weights[l] = lin.weight().storage();
-                biases[l] = lin.bias().storage();
-            } else {
-                activations[l] = switch (((Activation) layer).function()) {
-                    case RELU -> UnaryOp.RELU;
-                    case SILU -> UnaryOp.SILU;
-                    case TANH -> UnaryOp.TANH;
-                    case SIGMOID -> UnaryOp.SIGMOID;
-                    case GELU -> throw new IllegalStateException("GELU takes the layer-by-layer pass");
-                };
-            }
-        }
-        int rows = x.dim(0);
-        Storage out = be.allocateOutput(rows * widths[count]);
-        be.mlpForward(rows, widths, x.storage(), weights, biases, activations, out);
-        return Tensor.wrap(be, out, rows, widths[count]);
     }
 }

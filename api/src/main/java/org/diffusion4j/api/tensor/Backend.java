@@ -109,6 +109,89 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * The forward pass of a trainable MLP: the values of {@link #mlpForward}, and what
+     * {@link #mlpBackward} needs: for every layer l, {@code pre[l] = h_l · W_l + b_l} and
+     * {@code post[l] = f_l(pre[l])} (rows × widths[l+1]; {@code post[L−1]} is {@code out}, and
+     * {@code pre[l]} is the same storage as {@code post[l]} where f_l is null), and
+     * {@code sigma[l] = σ(pre[l])} where f_l is SILU (null elsewhere). The default runs the layers
+     * one after the other with {@link #gemmBias}, {@link #unary} and {@link #silu}; a backend may
+     * take blocks of rows through all layers (same bits).
+     */
+    default void mlpForwardTrain(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
+                                 UnaryOp[] activations, Storage[] pre, Storage[] post, Storage[] sigma) {
+        Storage h = x;
+        for (int l = 0; l < weights.length; l++) {
+            int n = widths[l + 1];
+            gemmBias(false, false, rows, n, widths[l], h, weights[l], biases[l], pre[l]);
+            if (activations[l] == UnaryOp.SILU) {
+                silu(pre[l], post[l], sigma[l], rows * n);
+            } else if (activations[l] != null) {
+                unary(activations[l], pre[l], post[l], rows * n);
+            }
+            h = post[l];
+        }
+    }
+
+    /**
+     * The backward pass of {@link #mlpForwardTrain}: from {@code gOut} = ∂L/∂out, the gradients
+     * {@code gWeights[l]} (widths[l] × widths[l+1]) and {@code gBiases[l]} (widths[l+1]), and
+     * {@code gx} = ∂L/∂x unless it is null. The outputs are overwritten. The default is the
+     * chain rule layer by layer: {@code gz = gPost ⊙ f'(pre)}, {@code gW = h_lᵀ · gz}, {@code gb}
+     * the column sums of gz, {@code gPost_{l−1} = gz · W_lᵀ}. A backend that fuses it sums the
+     * rows in another fixed order: its bits may differ from the default's, never between runs.
+     */
+    default void mlpBackward(int rows, int[] widths, Storage x, Storage[] weights, UnaryOp[] activations,
+                             Storage[] pre, Storage[] post, Storage[] sigma, Storage gOut, Storage[] gWeights,
+                             Storage[] gBiases, Storage gx) {
+        Storage g = gOut;
+        for (int l = weights.length - 1; l >= 0; l--) {
+            int n = widths[l + 1];
+            int k = widths[l];
+            Storage gz = activationBackward(activations[l], g, pre[l], post[l], sigma[l], rows * n);
+            Storage in = l == 0 ? x : post[l - 1];
+            gemm(1, true, false, k, n, rows, in, 0, gz, 0, gWeights[l], false);
+            reduceSum(gz, new int[]{1, 1, rows, n}, gBiases[l], new int[]{1, 1, 1, n});
+            if (l > 0 || gx != null) {
+                Storage gh = l == 0 ? gx : allocateOutput(rows * k);
+                gemm(1, false, true, rows, k, n, gz, 0, weights[l], 0, gh, false);
+                g = gh;
+            }
+        }
+    }
+
+    /**
+     * {@code g ⊙ f'(pre)} for n values, the way the chain rule through the op-by-op forward
+     * computes it (ReLU: {@code g·step(pre)}; SiLU: {@link #siluBackward}; sigmoid and tanh from
+     * their outputs); g itself when f is null.
+     */
+    private Storage activationBackward(UnaryOp f, Storage g, Storage pre, Storage post, Storage sigma, int n) {
+        if (f == null) {
+            return g;
+        }
+        Storage out = allocateOutput(n);
+        int[] strides = {0, 0, 0, 1};
+        int[] shape = {1, 1, 1, n};
+        switch (f) {
+            case RELU -> unary(UnaryOp.STEP, pre, out, n);
+            case SILU -> {
+                siluBackward(g, pre, sigma, out, n);
+                return out;
+            }
+            case SIGMOID -> {
+                affine(post, -1f, 1f, out, n);                                     // 1 − y
+                binary(BinaryOp.MUL, post, strides, out, strides, out, shape);     // y·(1 − y)
+            }
+            case TANH -> {
+                unary(UnaryOp.SQUARE, post, out, n);
+                affine(out, -1f, 1f, out, n);                                      // 1 − y²
+            }
+            default -> throw new IllegalArgumentException("mlpBackward: unsupported activation " + f);
+        }
+        binary(BinaryOp.MUL, g, strides, out, strides, out, shape);
+        return out;
+    }
+
     /** {@code out[i] = value} for i &lt; n. The default uploads a filled array and copies it. */
     default void fill(Storage out, float value, int n) {
         float[] d = new float[n];

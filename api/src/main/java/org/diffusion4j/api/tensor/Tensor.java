@@ -503,6 +503,95 @@ public final class Tensor {
                 g.matmul(in[1], false, true), in[0].matmul(g, true, false), g.sumTo(in[2].shape)}, this, weight, bias);
     }
 
+    /**
+     * A multilayer perceptron as one operation: {@code h_{l+1} = f_l(h_l · W_l + b_l)} from
+     * h_0 = this ([rows, widths[0]]), with W_l of shape [widths[l], widths[l+1]], b_l of
+     * widths[l+1] values and f_l one of {@link Backend#mlpForward}'s activations or null. The
+     * values are those of {@link #linear} and the activation op by op; the work is one
+     * {@link Backend#mlpForward} call (nothing needs a gradient) or one
+     * {@link Backend#mlpForwardTrain} and one {@link Backend#mlpBackward} call, which a backend
+     * can fuse. Differentiating the gradients again ({@code createGraph}) goes through the
+     * op-by-op graph.
+     */
+    public Tensor mlp(Tensor[] weights, Tensor[] biases, UnaryOp[] activations) {
+        int layers = weights.length;
+        if (layers == 0 || biases.length != layers || activations.length != layers || rank() != 2) {
+            throw new IllegalArgumentException("mlp needs a 2-D input and as many biases and activations as weights");
+        }
+        int rows = shape[0];
+        int[] widths = new int[layers + 1];
+        widths[0] = shape[1];
+        Storage[] w = new Storage[layers];
+        Storage[] b = new Storage[layers];
+        Tensor[] inputs = new Tensor[1 + 2 * layers];
+        inputs[0] = this;
+        boolean grad = requiresGrad;
+        for (int l = 0; l < layers; l++) {
+            sameBackend(weights[l]);
+            sameBackend(biases[l]);
+            if (weights[l].rank() != 2 || weights[l].shape[0] != widths[l] || biases[l].size != weights[l].shape[1]) {
+                throw new IllegalArgumentException("mlp: layer " + l + " has weight " + Arrays.toString(weights[l].shape)
+                        + " and bias " + Arrays.toString(biases[l].shape) + " after a width of " + widths[l]);
+            }
+            widths[l + 1] = weights[l].shape[1];
+            w[l] = weights[l].storage;
+            b[l] = biases[l].storage;
+            inputs[1 + 2 * l] = weights[l];
+            inputs[2 + 2 * l] = biases[l];
+            grad |= weights[l].requiresGrad || biases[l].requiresGrad;
+        }
+        Tensor out = output(backend, rows, widths[layers]);
+        if (!grad) {
+            backend.mlpForward(rows, widths, storage, w, b, activations, out.storage);
+            return out;
+        }
+        Storage[] pre = new Storage[layers];
+        Storage[] post = new Storage[layers];
+        Storage[] sigma = new Storage[layers];
+        for (int l = 0; l < layers; l++) {
+            int n = rows * widths[l + 1];
+            post[l] = l == layers - 1 ? out.storage : backend.allocateOutput(n);
+            pre[l] = activations[l] == null ? post[l] : backend.allocateOutput(n);
+            sigma[l] = activations[l] == UnaryOp.SILU ? backend.allocateOutput(n) : null;
+        }
+        backend.mlpForwardTrain(rows, widths, storage, w, b, activations, pre, post, sigma);
+        boolean inputGrad = requiresGrad;
+        return record(out, (g, in, y) -> {
+            for (Tensor t : in) {
+                if (t.requiresGrad || g.requiresGrad) {
+                    return mlpOpByOpGrad(g, in, activations);
+                }
+            }
+            Tensor[] grads = new Tensor[in.length];
+            Storage[] gw = new Storage[layers];
+            Storage[] gb = new Storage[layers];
+            Storage[] wv = new Storage[layers];
+            for (int l = 0; l < layers; l++) {
+                grads[1 + 2 * l] = output(backend, in[1 + 2 * l].shape);
+                grads[2 + 2 * l] = output(backend, in[2 + 2 * l].shape);
+                gw[l] = grads[1 + 2 * l].storage;
+                gb[l] = grads[2 + 2 * l].storage;
+                wv[l] = in[1 + 2 * l].storage;
+            }
+            grads[0] = inputGrad ? output(backend, rows, widths[0]) : null;
+            backend.mlpBackward(rows, widths, in[0].storage, wv, activations, pre, post, sigma, g.storage, gw, gb,
+                    inputGrad ? grads[0].storage : null);
+            return grads;
+        }, inputs);
+    }
+
+    /** {@link #mlp}'s vector–Jacobian product through the op-by-op graph (for {@code createGraph}). */
+    private static Tensor[] mlpOpByOpGrad(Tensor g, Tensor[] in, UnaryOp[] activations) {
+        Tensor h = in[0];
+        for (int l = 0; l < activations.length; l++) {
+            h = h.linear(in[1 + 2 * l], in[2 + 2 * l]);
+            if (activations[l] != null) {
+                h = activations[l] == UnaryOp.SILU ? h.silu() : h.unary(activations[l]);
+            }
+        }
+        return grad(h, g, List.of(in), true).toArray(Tensor[]::new);
+    }
+
     /** Concatenates 2-D tensors with equal row counts along columns. */
     public static Tensor concatColumns(Tensor... parts) {
         int rows = parts[0].dim(0);

@@ -320,51 +320,165 @@ public final class JavaBackend implements Backend {
             Backend.super.mlpForward(rows, widths, x, weights, biases, activations, out);
             return;
         }
+        Stack st = new Stack(widths, weights, biases, activations, scratch.get());
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        parallel(VectorKernels.mlpItems(rows), st.costPerBlock, (lo, hi) -> {
+            Scratch own = scratch.get();
+            VectorKernels.mlp(lo, hi, rows, widths, xv, st.packed, st.packOff, NARROW_N, st.w, st.b, st.act, ov,
+                    own.mlpHidden(0, st.hidden), own.mlpHidden(1, st.hidden), own.aPad(), own.cPad());
+        });
+    }
+
+    /** {@link VectorKernels#mlpTrain}; without the Vector API the layer-by-layer default (the same bits). */
+    @Override
+    public void mlpForwardTrain(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
+                                UnaryOp[] activations, Storage[] pre, Storage[] post, Storage[] sigma) {
+        if (!VECTOR || rows <= 0) {
+            Backend.super.mlpForwardTrain(rows, widths, x, weights, biases, activations, pre, post, sigma);
+            return;
+        }
+        Stack st = new Stack(widths, weights, biases, activations, scratch.get());
+        float[] xv = arr(x);
+        float[][] pv = arrays(pre);
+        float[][] qv = arrays(post);
+        float[][] sv = arrays(sigma);
+        parallel(VectorKernels.mlpItems(rows), st.costPerBlock, (lo, hi) -> {
+            Scratch own = scratch.get();
+            VectorKernels.mlpTrain(lo, hi, rows, widths, xv, st.packed, st.packOff, NARROW_N, st.w, st.b, st.act, pv,
+                    qv, sv, own.aPad(), own.cPad());
+        });
+    }
+
+    /**
+     * {@link FusedMlp}: groups of rows back through every layer in one parallel loop, then the
+     * groups' partial weight and bias gradients added in group order. The same bits with and
+     * without the Vector API, and for any thread count.
+     */
+    @Override
+    public void mlpBackward(int rows, int[] widths, Storage x, Storage[] weights, UnaryOp[] activations,
+                            Storage[] pre, Storage[] post, Storage[] sigma, Storage gOut, Storage[] gWeights,
+                            Storage[] gBiases, Storage gx) {
         int layers = weights.length;
-        int[] packOff = new int[layers];
-        float[][] w = new float[layers][];
-        float[][] b = new float[layers][];
-        int[] act = new int[layers];
+        if (rows <= 0) {
+            Backend.super.mlpBackward(rows, widths, x, weights, activations, pre, post, sigma, gOut, gWeights,
+                    gBiases, gx);
+            return;
+        }
+        Scratch s = scratch.get();
+        float[][] w = arrays(weights);
+        int[] act = activationCodes(activations);
+        int widest = 0;
+        double fmas = 0;
+        int[] wtOff = new int[layers];
         int packedTotal = 0;
-        int widest = 1;
-        double fmasPerRow = 0;
         for (int l = 0; l < layers; l++) {
-            w[l] = arr(weights[l]);
-            b[l] = arr(biases[l]);
+            widest = Math.max(widest, Math.max(widths[l], widths[l + 1]));
+            fmas += 2.0 * widths[l] * widths[l + 1];
+            wtOff[l] = packedTotal;
+            if (VECTOR && widths[l] >= NARROW_N && (l > 0 || gx != null)) {
+                packedTotal += VectorKernels.packedSize(widths[l + 1], widths[l]);
+            }
+        }
+        float[] wtPacked = s.panels(packedTotal);
+        for (int l = 0; l < layers; l++) {
+            if (VECTOR && widths[l] >= NARROW_N && (l > 0 || gx != null)) {
+                VectorKernels.packB(0, VectorKernels.panels(widths[l]), w[l], 0, true, widths[l + 1], widths[l],
+                        wtPacked, wtOff[l]);
+            }
+        }
+        int[] offsets = FusedMlp.partialOffsets(widths);
+        int stride = offsets[2 * layers];
+        int groups = FusedMlp.groups(rows);
+        float[] partials = s.mlpPartials(groups * stride);
+        float[] xv = arr(x);
+        float[][] pv = arrays(pre);
+        float[][] qv = arrays(post);
+        float[][] sv = arrays(sigma);
+        float[] gv = arr(gOut);
+        float[] gxv = gx == null ? null : arr(gx);
+        int buffer = FusedMlp.GROUP * widest;
+        int gzPacked = VECTOR ? VectorKernels.packedSize(FusedMlp.GROUP, widest) : 0;
+        double perGroup = (VECTOR ? COST_VECTOR_FMA : COST_SCALAR_FMA) * FusedMlp.GROUP * fmas + 500;
+        parallel(groups, perGroup, (lo, hi) -> {
+            Scratch own = scratch.get();
+            FusedMlp.backward(lo, hi, VECTOR, NARROW_N, rows, widths, xv, w, wtPacked, wtOff, act, pv, qv, sv, gv,
+                    partials, offsets, gxv, own.mlpHidden(0, buffer), own.mlpHidden(1, buffer),
+                    own.mlpGzPacked(gzPacked), own.aPad(), own.cPad());
+        });
+        float[] total = groups == 1 ? partials : s.mlpTotal(stride);
+        if (groups > 1) {
+            parallel(stride, COST_SCALAR * groups, (lo, hi) -> FusedMlp.reduce(lo, hi, partials, groups, stride, total));
+        }
+        for (int l = 0; l < layers; l++) {
+            System.arraycopy(total, offsets[2 * l], arr(gWeights[l]), 0, widths[l] * widths[l + 1]);
+            System.arraycopy(total, offsets[2 * l + 1], arr(gBiases[l]), 0, widths[l + 1]);
+        }
+    }
+
+    private static float[][] arrays(Storage[] s) {
+        float[][] a = new float[s.length][];
+        for (int i = 0; i < s.length; i++) {
+            a[i] = s[i] == null ? null : arr(s[i]);
+        }
+        return a;
+    }
+
+    private static int[] activationCodes(UnaryOp[] activations) {
+        int[] act = new int[activations.length];
+        for (int l = 0; l < act.length; l++) {
             act[l] = activations[l] == null ? VectorKernels.NONE : switch (activations[l]) {
                 case RELU -> Kernels.RELU;
                 case SILU -> Kernels.SILU;
                 case SIGMOID -> Kernels.SIGMOID;
                 case TANH -> Kernels.TANH;
-                default -> throw new IllegalArgumentException("mlpForward: unsupported activation "
+                default -> throw new IllegalArgumentException("MLP kernels: unsupported activation "
                         + activations[l] + " (relu, silu, sigmoid, tanh)");
             };
-            int n = widths[l + 1];
-            packOff[l] = packedTotal;
-            if (n >= NARROW_N) {
-                packedTotal += VectorKernels.packedSize(widths[l], n);
-            }
-            if (l < layers - 1) {
-                widest = Math.max(widest, n);
-            }
-            fmasPerRow += (double) widths[l] * n * (n >= NARROW_N ? 1 : COST_SCALAR_FMA / COST_VECTOR_FMA);
         }
-        float[] packed = scratch.get().panels(packedTotal);
-        for (int l = 0; l < layers; l++) {
-            int n = widths[l + 1];
-            if (n >= NARROW_N) {
-                VectorKernels.packB(0, VectorKernels.panels(n), w[l], 0, false, widths[l], n, packed, packOff[l]);
+        return act;
+    }
+
+    /** The layers of one fused MLP call: arrays, activation codes, packed weights, sizes and cost. */
+    private static final class Stack {
+        final float[][] w;
+        final float[][] b;
+        final int[] act;
+        final int[] packOff;
+        final float[] packed;
+        final int hidden;
+        final double costPerBlock;
+
+        Stack(int[] widths, Storage[] weights, Storage[] biases, UnaryOp[] activations, Scratch s) {
+            int layers = weights.length;
+            w = arrays(weights);
+            b = arrays(biases);
+            act = activationCodes(activations);
+            packOff = new int[layers];
+            int packedTotal = 0;
+            int widest = 1;
+            double fmasPerRow = 0;
+            for (int l = 0; l < layers; l++) {
+                int n = widths[l + 1];
+                packOff[l] = packedTotal;
+                if (n >= NARROW_N) {
+                    packedTotal += VectorKernels.packedSize(widths[l], n);
+                }
+                if (l < layers - 1) {
+                    widest = Math.max(widest, n);
+                }
+                fmasPerRow += (double) widths[l] * n * (n >= NARROW_N ? 1 : COST_SCALAR_FMA / COST_VECTOR_FMA);
             }
+            packed = s.panels(packedTotal);
+            for (int l = 0; l < layers; l++) {
+                int n = widths[l + 1];
+                if (n >= NARROW_N) {
+                    VectorKernels.packB(0, VectorKernels.panels(n), w[l], 0, false, widths[l], n, packed, packOff[l]);
+                }
+            }
+            hidden = VectorKernels.MLP_ROWS * widest;
+            costPerBlock = COST_VECTOR_FMA * VectorKernels.MLP_ROWS * fmasPerRow + 200;
         }
-        float[] xv = arr(x);
-        float[] ov = arr(out);
-        int hidden = VectorKernels.MLP_ROWS * widest;
-        parallel(VectorKernels.mlpItems(rows), COST_VECTOR_FMA * VectorKernels.MLP_ROWS * fmasPerRow + 200,
-                (lo, hi) -> {
-                    Scratch own = scratch.get();
-                    VectorKernels.mlp(lo, hi, rows, widths, xv, packed, packOff, NARROW_N, w, b, act, ov,
-                            own.mlpHidden(0, hidden), own.mlpHidden(1, hidden), own.aPad(), own.cPad());
-                });
     }
 
     /**
@@ -1006,6 +1120,31 @@ public final class JavaBackend implements Backend {
                 cPad = new float[VectorKernels.C_PAD];
             }
             return cPad;
+        }
+
+        float[] mlpGzPacked = new float[0];
+        float[] mlpPartials = new float[0];
+        float[] mlpTotal = new float[0];
+
+        float[] mlpGzPacked(int size) {
+            if (mlpGzPacked.length < size) {
+                mlpGzPacked = new float[size];
+            }
+            return mlpGzPacked;
+        }
+
+        float[] mlpPartials(int size) {
+            if (mlpPartials.length < size) {
+                mlpPartials = new float[size];
+            }
+            return mlpPartials;
+        }
+
+        float[] mlpTotal(int size) {
+            if (mlpTotal.length < size) {
+                mlpTotal = new float[size];
+            }
+            return mlpTotal;
         }
 
         float[] mlpHidden(int which, int size) {

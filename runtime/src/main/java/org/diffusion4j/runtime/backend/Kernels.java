@@ -459,23 +459,24 @@ final class Kernels {
     }
 
     /**
-     * One narrow layer (n &lt; 16 outputs) of a row block of the fused MLP forward:
+     * A narrow product (n &lt; 16 outputs) on a block of rows, for the fused MLP passes:
      * {@code c[r, j] = f(chain + bias[j])} with the chain of {@link #gemmNarrow},
      * {@code s = fma(a[r, p], w[p, j], s)} from 0 for p = 0, 1, …, k−1, so the bits equal
      * {@link #gemmNarrow}, a separate bias add and a separate {@link #unary} pass. A is row-major
-     * with k columns from {@code aOff}, W row-major k × n, C row-major with n columns from
-     * {@code cOff}; {@code act} is a unary code or negative for none. Eight rows at a time give
-     * eight independent chains per column.
+     * with k columns from {@code aOff}; w[p, j] is {@code w[p·wp + j·wj]} (W itself: wp = n,
+     * wj = 1; Wᵀ of an n × k matrix: wp = 1, wj = k); C is row-major with n columns from
+     * {@code cOff}; {@code bias} may be null; {@code act} is a unary code or negative for none.
+     * Eight rows at a time give eight independent chains per column.
      */
-    static void narrowLayer(float[] a, int aOff, int k, int m, int n, float[] w, float[] c, int cOff, float[] bias,
-                            int act) {
+    static void narrowLayer(float[] a, int aOff, int k, int m, int n, float[] w, int wp, int wj, float[] c, int cOff,
+                            float[] bias, int act) {
         int i = 0;
         for (; i + 8 <= m; i += 8) {
             int x = aOff + i * k;
             for (int j = 0; j < n; j++) {
                 float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-                for (int p = 0, wp = j; p < k; p++, wp += n) {
-                    float v = w[wp];
+                for (int p = 0, q = j * wj; p < k; p++, q += wp) {
+                    float v = w[q];
                     int xp = x + p;
                     s0 = Math.fma(a[xp], v, s0);
                     s1 = Math.fma(a[xp + k], v, s1);
@@ -486,16 +487,26 @@ final class Kernels {
                     s6 = Math.fma(a[xp + 6 * k], v, s6);
                     s7 = Math.fma(a[xp + 7 * k], v, s7);
                 }
-                float b = bias[j];
                 int o = cOff + i * n + j;
-                c[o] = activate(s0 + b, act);
-                c[o + n] = activate(s1 + b, act);
-                c[o + 2 * n] = activate(s2 + b, act);
-                c[o + 3 * n] = activate(s3 + b, act);
-                c[o + 4 * n] = activate(s4 + b, act);
-                c[o + 5 * n] = activate(s5 + b, act);
-                c[o + 6 * n] = activate(s6 + b, act);
-                c[o + 7 * n] = activate(s7 + b, act);
+                if (bias != null) {
+                    float b = bias[j];
+                    s0 += b;
+                    s1 += b;
+                    s2 += b;
+                    s3 += b;
+                    s4 += b;
+                    s5 += b;
+                    s6 += b;
+                    s7 += b;
+                }
+                c[o] = activate(s0, act);
+                c[o + n] = activate(s1, act);
+                c[o + 2 * n] = activate(s2, act);
+                c[o + 3 * n] = activate(s3, act);
+                c[o + 4 * n] = activate(s4, act);
+                c[o + 5 * n] = activate(s5, act);
+                c[o + 6 * n] = activate(s6, act);
+                c[o + 7 * n] = activate(s7, act);
             }
         }
         for (; i < m; i++) {
@@ -503,10 +514,105 @@ final class Kernels {
             for (int j = 0; j < n; j++) {
                 float s = 0f;
                 for (int p = 0; p < k; p++) {
-                    s = Math.fma(a[x + p], w[p * n + j], s);
+                    s = Math.fma(a[x + p], w[p * wp + j * wj], s);
                 }
-                c[cOff + i * n + j] = activate(s + bias[j], act);
+                c[cOff + i * n + j] = activate(bias == null ? s : s + bias[j], act);
             }
+        }
+    }
+
+    /**
+     * {@code c[i, j] = Σ_r a[r, i]·b[r, j]} for a block of m rows (A row-major with k columns from
+     * {@code aOff}, B row-major m × n, C row-major k × n from {@code cOff}): the chain
+     * {@code s = fma(a[r, i], b[r, j], s)} from 0 for r = 0, 1, …, m−1, as the Vector API's
+     * transposed-A tiles compute it. Eight values of i at a time give eight chains.
+     */
+    static void gemmTransA(float[] a, int aOff, int k, int m, float[] b, int n, float[] c, int cOff) {
+        int i = 0;
+        for (; i + 8 <= k; i += 8) {
+            for (int j = 0; j < n; j++) {
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+                for (int r = 0, x = aOff + i, y = j; r < m; r++, x += k, y += n) {
+                    float v = b[y];
+                    s0 = Math.fma(a[x], v, s0);
+                    s1 = Math.fma(a[x + 1], v, s1);
+                    s2 = Math.fma(a[x + 2], v, s2);
+                    s3 = Math.fma(a[x + 3], v, s3);
+                    s4 = Math.fma(a[x + 4], v, s4);
+                    s5 = Math.fma(a[x + 5], v, s5);
+                    s6 = Math.fma(a[x + 6], v, s6);
+                    s7 = Math.fma(a[x + 7], v, s7);
+                }
+                int o = cOff + i * n + j;
+                c[o] = s0;
+                c[o + n] = s1;
+                c[o + 2 * n] = s2;
+                c[o + 3 * n] = s3;
+                c[o + 4 * n] = s4;
+                c[o + 5 * n] = s5;
+                c[o + 6 * n] = s6;
+                c[o + 7 * n] = s7;
+            }
+        }
+        for (; i < k; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int r = 0; r < m; r++) {
+                    s = Math.fma(a[aOff + r * k + i], b[r * n + j], s);
+                }
+                c[cOff + i * n + j] = s;
+            }
+        }
+    }
+
+    /**
+     * Column sums of a block of m rows (B row-major m × n) into {@code dst[off + j]}: row 0, then
+     * rows 1, 2, … added in order.
+     */
+    static void columnSums(float[] b, int m, int n, float[] dst, int off) {
+        System.arraycopy(b, 0, dst, off, n);
+        for (int r = 1; r < m; r++) {
+            for (int j = 0, y = r * n; j < n; j++) {
+                dst[off + j] += b[y + j];
+            }
+        }
+    }
+
+    /**
+     * {@code out[i] = g[gOff + i]·f'(pre)} for i &lt; count, element by element as the op-by-op
+     * chain rule computes it (the default {@code Backend.mlpBackward}): ReLU {@code g·step(z)}, SiLU
+     * {@link #siluBackward}'s formula, sigmoid {@code g·(y·(−y + 1))}, tanh {@code g·(−y² + 1)}
+     * from the layer's output y; a copy of g without an activation. pre, post and sigma are read
+     * from {@code off}.
+     */
+    static void activationBackward(int act, float[] g, int gOff, float[] pre, float[] post, float[] sigma, int off,
+                                   int count, float[] out) {
+        switch (act) {
+            case RELU -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = g[gOff + i] * Math.signum(Math.max(pre[off + i], 0f));
+                }
+            }
+            case SILU -> {
+                for (int i = 0; i < count; i++) {
+                    float gi = g[gOff + i];
+                    float s = sigma[off + i];
+                    out[i] = gi * s + (gi * pre[off + i]) * (s * (1f - s));
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < count; i++) {
+                    float y = post[off + i];
+                    out[i] = g[gOff + i] * (y * (-1f * y + 1f));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < count; i++) {
+                    float y = post[off + i];
+                    out[i] = g[gOff + i] * (-1f * (y * y) + 1f);
+                }
+            }
+            default -> System.arraycopy(g, gOff, out, 0, count);
         }
     }
 

@@ -188,7 +188,7 @@ final class VectorKernels {
      * the epilogue adds {@code bias} (if not null) and applies the activation {@code act}
      * ({@link #NONE}, or a {@link Kernels} unary code of {@link #activate}).
      */
-    private static void block(float[] a, int aBase, int ai, int ap, int i0, int i1, int q0, int q1, int n, int k,
+    static void block(float[] a, int aBase, int ai, int ap, int i0, int i1, int q0, int q1, int n, int k,
                               float[] bPacked, int bBase, float[] c, int cBase, boolean accumulate, float[] bias,
                               int act, float[] aPad, float[] cPad) {
         for (int p0 = 0; p0 < k; p0 += KC) {
@@ -433,10 +433,50 @@ final class VectorKernels {
                     block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff[l], dst, dstOff, false, bias[l],
                             act[l], aPad, cPad);
                 } else {
-                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], dst, dstOff, bias[l], act[l]);
+                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], n, 1, dst, dstOff, bias[l], act[l]);
                 }
                 in = dst;
                 inOff = dstOff;
+            }
+        }
+    }
+
+    /**
+     * Row blocks [lo, hi) of {@code Backend.mlpForwardTrain}: as {@link #mlp}, but every layer
+     * writes its pre-activation into {@code pre[l]} and its activation into {@code post[l]} (and
+     * σ into {@code sigma[l]} for SiLU) at the block's rows, for the backward pass; the next
+     * layer reads the block back from {@code post[l]} while it is still in cache.
+     */
+    static void mlpTrain(int lo, int hi, int rows, int[] widths, float[] x, float[] packed, int[] packOff, int narrow,
+                         float[][] w, float[][] bias, int[] act, float[][] pre, float[][] post, float[][] sigma,
+                         float[] aPad, float[] cPad) {
+        int layers = w.length;
+        for (int item = lo; item < hi; item++) {
+            int r0 = item * MLP_ROWS;
+            int m = Math.min(MLP_ROWS, rows - r0);
+            float[] in = x;
+            int inOff = r0 * widths[0];
+            for (int l = 0; l < layers; l++) {
+                int k = widths[l];
+                int n = widths[l + 1];
+                int off = r0 * n;
+                if (n >= narrow) {
+                    block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff[l], pre[l], off, false, bias[l],
+                            NONE, aPad, cPad);
+                } else {
+                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], n, 1, pre[l], off, bias[l], NONE);
+                }
+                int end = off + m * n;
+                switch (act[l]) {
+                    case Kernels.SILU -> silu(off, end, pre[l], post[l], sigma[l]);
+                    case Kernels.SIGMOID -> sigmoid(off, end, pre[l], post[l]);
+                    case NONE -> {
+                        // post[l] is pre[l]
+                    }
+                    default -> Kernels.unary(off, end, act[l], pre[l], post[l]);
+                }
+                in = post[l];
+                inOff = off;
             }
         }
     }
