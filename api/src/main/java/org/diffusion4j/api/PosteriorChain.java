@@ -55,8 +55,7 @@ public final class PosteriorChain {
         }
         Schedule schedule = model.schedule();
         int steps = grid.steps();
-        Tensor x = xStart.detach();
-        for (int i = 0; i < steps; i++) {
+        return SamplerSteps.run(xStart, steps, (i, x) -> {
             double t = grid.t(i);
             double s = grid.t(i + 1);
             double at = schedule.alpha(t);
@@ -119,10 +118,9 @@ public final class PosteriorChain {
             } else if (c != 0) {
                 next = next.add(z.mul(c));
             }
-            x = next.detach();
-            listener.onStep(i, steps, s, x, x0);
-        }
-        return x;
+            listener.onStep(i, steps, s, next, x0);
+            return next;
+        });
     }
 
 

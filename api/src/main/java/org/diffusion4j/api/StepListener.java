@@ -5,6 +5,10 @@ import org.diffusion4j.api.tensor.Tensor;
 /**
  * Called by every sampler after each step. Progress bars, previews and interruption are built on
  * it; a listener cancels sampling by throwing {@link java.util.concurrent.CancellationException}.
+ *
+ * <p>The tensors it is handed are valid during the call only: samplers recycle each step's storage
+ * when the step ends ({@link SamplerSteps}), so a listener that keeps a state or an estimate for
+ * later copies it ({@link Tensor#toArray()}) before returning.
  */
 @FunctionalInterface
 public interface StepListener {

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.StridedPosteriorSampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -102,8 +103,7 @@ public final class DdimSampler extends StridedPosteriorSampler {
         double[] down = grid(model).toArray();
         int steps = steps();
         Schedule schedule = model.schedule();
-        Tensor x = x0.detach();
-        for (int i = 0; i < steps; i++) {
+        return SamplerSteps.run(x0, steps, (i, x) -> {
             double u = down[steps - i];
             double next = down[steps - i - 1];
             double at = i == 0 ? next : u;
@@ -112,10 +112,10 @@ public final class DdimSampler extends StridedPosteriorSampler {
             Affine ce = model.coefficients(View.EPSILON, at);
             Tensor xHat = x.mul(cx.p()).add(out.mul(cx.q()));
             Tensor eHat = x.mul(ce.p()).add(out.mul(ce.q()));
-            x = xHat.mul(schedule.alpha(next)).add(eHat.mul(schedule.sigma(next))).detach();
-            listener.onStep(i, steps, next, x, xHat);
-        }
-        return x;
+            Tensor xNext = xHat.mul(schedule.alpha(next)).add(eHat.mul(schedule.sigma(next))).detach();
+            listener.onStep(i, steps, next, xNext, xHat);
+            return xNext;
+        });
     }
 
     /**

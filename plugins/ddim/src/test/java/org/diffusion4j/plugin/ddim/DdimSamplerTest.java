@@ -18,6 +18,7 @@ import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -318,5 +319,16 @@ class DdimSamplerTest {
         // clipping bounds the damage of the first step (x̂0 lands on the clip box, ~200 away otherwise)
         // but cannot undo it: the result is worse than with the exact ε, far better than without
         assertThat(clipped).isLessThan(0.1 * raw).isLessThan(1.0).isGreaterThan(exactTrailing);
+    }
+
+    @Test
+    void everyStepsStorageIsRecycledInSamplingAndInversion() {
+        Model model = TestSupport.oracleModel(mixture, linear, View.EPSILON);
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        StepListener reads = (step, total, t, x, x0) -> x0.toArray();
+        counting.assertStepsRecycle(steps -> ddim(Map.of("steps", steps, "eta", 0.5)).sample(model, start,
+                new NoiseStreams(counting, new Rng(7), 0, 16, 2), reads), 3, 12);
+        counting.assertStepsRecycle(steps -> ddim(Map.of("steps", steps)).invert(model, start, reads), 3, 12);
     }
 }

@@ -20,6 +20,7 @@ import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,5 +130,14 @@ class AncestralSamplerTest {
         Map<String, Object> bad = new HashMap<>();
         bad.put("variance", "sigma-hat");
         assertThatThrownBy(() -> sampler(bad)).isInstanceOf(ConfigException.class).hasMessageContaining("variance");
+    }
+
+    @Test
+    void everyStepsStorageIsRecycled() {
+        Model model = TestSupport.oracleModel(mixture, new LinearBetaSchedule(1000, 1e-4, 0.02), View.EPSILON);
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        counting.assertStepsRecycle(steps -> sampler(Map.of("steps", steps, "clip", "static")).sample(model, start,
+                new NoiseStreams(counting, new Rng(7), 0, 16, 2), (step, total, t, x, x0) -> x0.toArray()), 3, 12);
     }
 }

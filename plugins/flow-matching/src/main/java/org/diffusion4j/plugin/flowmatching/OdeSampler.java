@@ -3,6 +3,7 @@ package org.diffusion4j.plugin.flowmatching;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -19,7 +20,8 @@ import org.diffusion4j.api.tensor.Tensor;
  * <p>After step i the listener gets the state at grid time t(i+1) and, as x̂0, the model's
  * {@link View#X0} estimate at the state and time the step started from (no extra network call;
  * null where the model's prediction does not determine x0, or when the listener is
- * {@link StepListener#NONE}). No noise is drawn. Stateless between calls.
+ * {@link StepListener#NONE}). No noise is drawn. Each step's tensors are recycled when it ends
+ * ({@link SamplerSteps}). Stateless between calls.
  */
 public abstract sealed class OdeSampler implements Sampler permits EulerSampler, HeunSampler, RungeKutta4Sampler {
 
@@ -47,17 +49,16 @@ public abstract sealed class OdeSampler implements Sampler permits EulerSampler,
     public final Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
         Views.checkStart(name, xStart);
         TimeGrid grid = grid(model.schedule());
-        Tensor x = xStart.detach();
-        for (int i = 0; i < steps; i++) {
+        return SamplerSteps.run(xStart, steps, (i, x) -> {
             double t = grid.t(i);
             double next = grid.t(i + 1);
             Tensor out = model.output(x, t).detach();
             Tensor v = model.convert(View.VELOCITY, out, x, t);
             Tensor x0 = listener == StepListener.NONE ? null : model.x0OrNull(out, x, t);
-            x = advance(model, x, v, t, next).detach();
-            listener.onStep(i, steps, next, x, x0);
-        }
-        return x;
+            Tensor xNext = advance(model, x, v, t, next).detach();
+            listener.onStep(i, steps, next, xNext, x0);
+            return xNext;
+        });
     }
 
     /**

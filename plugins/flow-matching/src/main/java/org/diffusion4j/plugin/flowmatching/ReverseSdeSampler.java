@@ -6,6 +6,7 @@ import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -149,12 +150,12 @@ public final class ReverseSdeSampler implements Sampler {
         }
         Schedule schedule = model.schedule();
         TimeGrid grid = grid(schedule);
-        Tensor x = xStart.detach();
-        for (int i = 0; i < steps; i++) {
+        return SamplerSteps.run(xStart, steps, (i, x) -> {
             double t = grid.t(i);
             double next = grid.t(i + 1);
             Tensor out = model.output(x, t).detach();
             boolean last = i == steps - 1;
+            Tensor xNext;
             Tensor x0 = listener == StepListener.NONE && !(last && finalStep == FinalStep.DENOISE)
                     ? null : model.x0OrNull(out, x, t);
             if (last && finalStep == FinalStep.DENOISE) {
@@ -162,7 +163,7 @@ public final class ReverseSdeSampler implements Sampler {
                     throw new IllegalStateException(NAME + ": final-step denoise needs x0 at t = " + t + ", but the "
                             + model.parameterization().predicts() + " prediction does not determine it");
                 }
-                x = x0.detach();
+                xNext = x0.detach();
             } else {
                 double h = t - next;
                 double w = w(schedule, t);
@@ -173,12 +174,11 @@ public final class ReverseSdeSampler implements Sampler {
                 double cout = -h * (v.q() - 0.5 * w * s.q());
                 Tensor z = noise.next();
                 Tensor mean = new Affine(cx, cout).apply(x, out);
-                x = w == 0 ? mean : mean.add(z.mul(Math.sqrt(w * h)));
-                x = x.detach();
+                xNext = (w == 0 ? mean : mean.add(z.mul(Math.sqrt(w * h)))).detach();
             }
-            listener.onStep(i, steps, next, x, x0);
-        }
-        return x;
+            listener.onStep(i, steps, next, xNext, x0);
+            return xNext;
+        });
     }
 
     @Override

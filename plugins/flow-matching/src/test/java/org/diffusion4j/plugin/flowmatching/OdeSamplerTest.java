@@ -19,6 +19,8 @@ import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.ComponentStats;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
 import org.diffusion4j.runtime.oracle.GaussianMixtureOracle;
+import org.diffusion4j.api.NoiseStreams;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,18 +126,18 @@ class OdeSamplerTest {
         for (String name : List.of("flow-matching.euler", "flow-matching.heun", "flow-matching.rk4")) {
             List<Double> times = new ArrayList<>();
             List<Integer> steps = new ArrayList<>();
-            Tensor[] lastX = new Tensor[1];
+            float[][] lastX = new float[1][];   // copied: the step's tensors are recycled after the call
             Tensor out = sampler(name, 4).sample(model, start, null, (step, total, t, x, x0Hat) -> {
                 steps.add(step);
                 times.add(t);
                 assertThat(total).isEqualTo(4);
                 assertThat(x0Hat).isNotNull();
                 assertThat(x0Hat.shape()).containsExactly(8, 2);
-                lastX[0] = x;
+                lastX[0] = x.toArray();
             });
             assertThat(steps).containsExactly(0, 1, 2, 3);
             assertThat(times).containsExactly(0.75, 0.5, 0.25, 0.0);
-            assertThat(lastX[0].toArray()).containsExactly(out.toArray());
+            assertThat(lastX[0]).containsExactly(out.toArray());
             StepListener cancel = (step, total, t, x, x0Hat) -> {
                 if (step == 1) {
                     throw new CancellationException("stop");
@@ -150,13 +152,13 @@ class OdeSamplerTest {
     void firstDenoiserEstimateFromPureNoiseIsTheDataMean() {
         Model model = TestSupport.oracleModel(TestSupport.twoBlobs());
         Tensor start = Tensor.randn(backend, new Rng(4), 5, 2);
-        Tensor[] first = new Tensor[1];
+        float[][] first = new float[1][];
         sampler("flow-matching.euler", 10).sample(model, start, null, (step, total, t, x, x0Hat) -> {
             if (step == 0) {
-                first[0] = x0Hat;
+                first[0] = x0Hat.toArray();
             }
         });
-        float[] x0 = first[0].toArray();
+        float[] x0 = first[0];
         for (int r = 0; r < 5; r++) {
             assertThat(x0[2 * r]).isCloseTo(4f, within(1e-4f));
             assertThat(x0[2 * r + 1]).isCloseTo(0f, within(1e-4f));
@@ -216,5 +218,19 @@ class OdeSamplerTest {
             b.append('\n');
         }
         System.out.print(b);
+    }
+
+    @Test
+    void everyStepsStorageIsRecycled() {
+        Model model = TestSupport.oracleModel(TestSupport.twoBlobs());
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        StepListener reads = (step, total, t, x, x0Hat) -> x0Hat.toArray();
+        for (String name : List.of("flow-matching.euler", "flow-matching.heun", "flow-matching.rk4")) {
+            counting.assertStepsRecycle(steps -> sampler(name, steps).sample(model, start, null, reads), 3, 12);
+        }
+        counting.assertStepsRecycle(steps -> TestSupport.<Sampler>create(Kind.SAMPLER, "flow-matching.sde",
+                Map.of("steps", steps), TestSupport.context(counting)).sample(model, start,
+                new NoiseStreams(counting, new Rng(7), 0, 16, 2), reads), 3, 12);
     }
 }

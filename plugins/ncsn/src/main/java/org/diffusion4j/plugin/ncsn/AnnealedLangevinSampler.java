@@ -5,6 +5,7 @@ import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.View;
@@ -71,19 +72,18 @@ public final class AnnealedLangevinSampler implements Sampler {
         double[] times = levelTimes(s);
         double sigmaL = s.sigma(times[times.length - 1]);
         int total = times.length * stepsPerLevel;
-        Tensor x = xStart.detach();
-        int step = 0;
-        for (double t : times) {
+        // Step i is step i % stepsPerLevel of level i / stepsPerLevel.
+        Tensor x = SamplerSteps.run(xStart, total, (i, xi) -> {
+            double t = times[i / stepsPerLevel];
             double sigma = s.sigma(t);
             double a = epsilon * sigma * sigma / (sigmaL * sigmaL);
             Affine c = model.coefficients(View.SCORE, t);
-            for (int k = 0; k < stepsPerLevel; k++) {
-                Tensor out = model.output(x, t).detach();
-                Tensor score = c.apply(x, out);
-                x = x.add(score.mul(a / 2)).add(noise.next().mul(Math.sqrt(a))).detach();
-                listener.onStep(step++, total, t, x, null);
-            }
-        }
+            Tensor out = model.output(xi, t).detach();
+            Tensor score = c.apply(xi, out);
+            Tensor xNext = xi.add(score.mul(a / 2)).add(noise.next().mul(Math.sqrt(a))).detach();
+            listener.onStep(i, total, t, xNext, null);
+            return xNext;
+        });
         if (denoise) {
             double t = times[times.length - 1];
             Affine c = model.coefficients(View.SCORE, t);

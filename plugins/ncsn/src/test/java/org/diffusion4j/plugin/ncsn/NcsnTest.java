@@ -20,6 +20,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,5 +111,15 @@ class NcsnTest {
         };
         Sampler s = TestSupport.create(Kind.SAMPLER, "ncsn.annealed-langevin", Map.of(), TestSupport.context(backend));
         assertThat(s.refuse(TestSupport.scoreOracle(TestSupport.twoBlobs(), continuous))).contains("discrete noise levels");
+    }
+
+    @Test
+    void everyAnnealedLangevinStepsStorageIsRecycled() {
+        Model model = TestSupport.scoreOracle(TestSupport.twoBlobs(), new GeometricNoiseSchedule(10, 0.05, 4));
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        counting.assertStepsRecycle(steps -> TestSupport.<Sampler>create(Kind.SAMPLER, "ncsn.annealed-langevin",
+                Map.of("steps-per-level", steps, "denoise", true), TestSupport.context(counting)).sample(model, start,
+                new NoiseStreams(counting, new Rng(7), 0, 16, 2), (step, total, t, x, x0) -> x.toArray()), 2, 5);
     }
 }

@@ -8,6 +8,7 @@ import org.diffusion4j.api.Affine;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -200,10 +201,10 @@ public final class PredictorCorrectorSampler implements Sampler {
         }
         Schedule schedule = model.schedule();
         TimeGrid grid = grid(schedule);
-        Tensor x = xStart.detach();
-        for (int i = 0; i < steps; i++) {
+        return SamplerSteps.run(xStart, steps, (i, state) -> {
             double t = grid.t(i);
             double next = grid.t(i + 1);
+            Tensor x = state;
             for (int j = 0; j < correctorSteps; j++) {
                 x = correct(model, x, t, next, noise.next()).detach();
             }
@@ -217,8 +218,8 @@ public final class PredictorCorrectorSampler implements Sampler {
                 x = predict(model, x, out, t, next, noise.next(), noisy).detach();
             }
             listener.onStep(i, steps, next, x, x0);
-        }
-        return x;
+            return x;
+        });
     }
 
     /** One predictor step from (x, t) to {@code next}, given the network output at (x, t). */

@@ -4,6 +4,7 @@ import java.util.Locale;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
@@ -132,23 +133,24 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
             return new Solution(Views.matrix(xStart.backend(), sol.y()), sol.evaluations());
         }
         TimeGrid grid = TimeGrid.uniform(s.tMax(), s.tMin(), steps);
-        Tensor x = xStart.detach();
-        for (int i = 0; i < steps; i++) {
+        Tensor x = SamplerSteps.run(xStart, steps, (i, xi) -> {
             double t = grid.t(i);
             double next = grid.t(i + 1);
             double h = next - t;
-            Tensor out = model.output(x, t).detach();
-            Tensor v = model.convert(View.VELOCITY, out, x, t);
-            Tensor x0 = listener == StepListener.NONE ? null : model.x0OrNull(out, x, t);
+            Tensor out = model.output(xi, t).detach();
+            Tensor v = model.convert(View.VELOCITY, out, xi, t);
+            Tensor x0 = listener == StepListener.NONE ? null : model.x0OrNull(out, xi, t);
+            Tensor xNext;
             if (solver == Solver.EULER) {
-                x = x.add(v.mul(h)).detach();
+                xNext = xi.add(v.mul(h)).detach();
             } else {
-                Tensor predictor = x.add(v.mul(h));
+                Tensor predictor = xi.add(v.mul(h));
                 Tensor vNext = model.predict(View.VELOCITY, predictor, next).detach();
-                x = x.add(v.add(vNext).mul(h / 2)).detach();
+                xNext = xi.add(v.add(vNext).mul(h / 2)).detach();
             }
-            listener.onStep(i, steps, next, x, x0);
-        }
+            listener.onStep(i, steps, next, xNext, x0);
+            return xNext;
+        });
         int[] evaluations = new int[n];
         java.util.Arrays.fill(evaluations, steps * (solver == Solver.HEUN ? 2 : 1));
         return new Solution(x, evaluations);

@@ -16,6 +16,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -184,5 +185,17 @@ class PredictorCorrectorSamplerTest {
         assertThatThrownBy(() -> pc(Map.of("predictor", "heun"))).hasMessageContaining("euler-maruyama, reverse-diffusion");
         assertThatThrownBy(() -> pc(Map.of("predictor", "none", "corrector", "none")))
                 .hasMessageContaining("nothing");
+    }
+
+    @Test
+    void everyStepsStorageIsRecycled() {
+        Model model = TestSupport.scoreOracle(TestSupport.threeComponents(), new VariancePreservingSde(0.1, 20, 1e-3));
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        for (String predictor : new String[]{"euler-maruyama", "reverse-diffusion", "ancestral"}) {
+            counting.assertStepsRecycle(steps -> TestSupport.<Sampler>create(Kind.SAMPLER, "score-sde.pc",
+                    Map.of("steps", steps, "predictor", predictor), TestSupport.context(counting)).sample(model, start,
+                    new NoiseStreams(counting, new Rng(7), 0, 16, 2), (step, total, t, x, x0) -> x0.toArray()), 3, 12);
+        }
     }
 }

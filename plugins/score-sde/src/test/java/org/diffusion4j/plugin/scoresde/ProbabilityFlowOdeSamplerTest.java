@@ -15,6 +15,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.oracle.GaussianMixture;
+import org.diffusion4j.runtime.testing.StepCountingBackend;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -154,5 +155,17 @@ class ProbabilityFlowOdeSamplerTest {
                 .hasMessageMatching("score-sde\\.ode: the model's output is not finite \\(NaN\\) at t = 0\\.4\\d* "
                         + "for sample \\d+, .*")
                 .hasMessageNotContaining("outside");
+    }
+
+    @Test
+    void everyFixedStepsStorageIsRecycled() {
+        Model model = TestSupport.scoreOracle(TestSupport.twoBlobs(), new VariancePreservingSde(0.1, 20, 1e-3));
+        StepCountingBackend counting = new StepCountingBackend();
+        Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
+        for (String solver : new String[]{"euler", "heun"}) {
+            counting.assertStepsRecycle(steps -> TestSupport.<ProbabilityFlowOdeSampler>create(Kind.SAMPLER,
+                    "score-sde.ode", Map.of("solver", solver, "steps", steps), TestSupport.context(counting))
+                    .sample(model, start, null, (step, total, t, x, x0) -> x0.toArray()), 3, 12);
+        }
     }
 }
