@@ -47,15 +47,22 @@ public final class Sampling {
     private static PointSet draw(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
                                  int batchSize, IntFunction<Progress> progress) {
         Rng rng = new Rng(seed).split("sampling");
-        float[] out = new float[count * dimension];
         int batches = (count + batchSize - 1) / batchSize;
+        float[] out = batches == 1 ? null : new float[count * dimension];   // one batch: its values are the result
         Progress[] bar = new Progress[1];
         for (int b = 0; b < batches; b++) {
             int first = b * batchSize;
             int n = Math.min(batchSize, count - first);
             int batchIndex = b;
             NoiseStreams noise = new NoiseStreams(backend, rng, first, n, dimension);
-            Tensor xT = noise.next().mul(model.schedule().sigma(model.schedule().tMax()));
+            // x_T = σ(tMax)·z: z and the product made in a step (recycled), x_T kept in one buffer.
+            Tensor xT = Tensor.wrap(backend, backend.allocatePersistent(n * dimension), n, dimension);
+            backend.beginStep();
+            try {
+                xT.copyFrom(noise.next().mul(model.schedule().sigma(model.schedule().tMax())));
+            } finally {
+                backend.endStep();
+            }
             StepListener listener = (step, steps, t, x, x0Hat) -> {
                 if (bar[0] == null) {
                     bar[0] = progress.apply(steps * batches);
@@ -67,7 +74,11 @@ public final class Sampling {
             Tensor x = sampler.sample(model, xT, noise, listener);
             float[] values = x.toArray();
             requireFinite(values, first, dimension);
-            System.arraycopy(values, 0, out, first * dimension, n * dimension);
+            if (out == null) {
+                out = values;
+            } else {
+                System.arraycopy(values, 0, out, first * dimension, n * dimension);
+            }
         }
         if (bar[0] != null) {
             bar[0].finish();
