@@ -66,7 +66,11 @@ final class FusedMlp {
             for (int l = layers - 1; l >= 0; l--) {
                 int n = widths[l + 1];
                 int k = widths[l];
-                Kernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, m * n, gz);
+                if (vector && act[l] == Kernels.SILU) {
+                    VectorKernels.siluBackward(g, gOff, pre[l], sigma[l], r0 * n, m * n, gz);
+                } else {
+                    Kernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, m * n, gz);
+                }
                 float[] in = l == 0 ? x : post[l - 1];
                 int inOff = r0 * k;
                 int gw = base + offsets[2 * l];

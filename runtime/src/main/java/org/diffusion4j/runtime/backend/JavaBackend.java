@@ -246,7 +246,7 @@ public final class JavaBackend implements Backend {
             // The vector loop runs over the n columns of C, and short rows waste most of it. With
             // m much larger, compute the m-wide Cᵀ = op(B)ᵀ · op(A)ᵀ and transpose: op(B)ᵀ is read
             // in place (transposed iff B was not) and op(A)ᵀ is packed one row per p.
-            float[] ct = s.transposed(batch * m * n);
+            float[] ct = s.buffer(Scratch.TRANSPOSED, batch * m * n);
             if (accumulate) {
                 parallel(Kernels.transposeItems(batch, n), COST_TRANSPOSE * Kernels.TRANSPOSE_BLOCK * m,
                         (lo, hi) -> Kernels.transpose(lo, hi, cv, ct, m, n));
@@ -294,7 +294,7 @@ public final class JavaBackend implements Backend {
                             float[] bias) {
         int bBatches = bBatchStride == 0 ? 1 : batch;
         int panels = VectorKernels.panels(n);
-        float[] packed = s.panels(bBatches * VectorKernels.packedSize(k, n));
+        float[] packed = s.buffer(Scratch.PANELS, bBatches * VectorKernels.packedSize(k, n));
         parallel(bBatches * panels, (transB ? COST_TRANSPOSE : COST_VECTOR) * k * VectorKernels.PANEL,
                 (lo, hi) -> VectorKernels.packB(lo, hi, bv, bBatchStride, transB, k, n, packed, 0));
         int ai = transA ? 1 : k;
@@ -326,7 +326,7 @@ public final class JavaBackend implements Backend {
         parallel(VectorKernels.mlpItems(rows), st.costPerBlock, (lo, hi) -> {
             Scratch own = scratch.get();
             VectorKernels.mlp(lo, hi, rows, widths, xv, st.packed, st.packOff, NARROW_N, st.w, st.b, st.act, ov,
-                    own.mlpHidden(0, st.hidden), own.mlpHidden(1, st.hidden), own.aPad(), own.cPad());
+                    own.buffer(Scratch.MLP_A, st.hidden), own.buffer(Scratch.MLP_B, st.hidden), own.aPad(), own.cPad());
         });
     }
 
@@ -380,7 +380,7 @@ public final class JavaBackend implements Backend {
                 packedTotal += VectorKernels.packedSize(widths[l + 1], widths[l]);
             }
         }
-        float[] wtPacked = s.panels(packedTotal);
+        float[] wtPacked = s.buffer(Scratch.PANELS, packedTotal);
         for (int l = 0; l < layers; l++) {
             if (VECTOR && widths[l] >= NARROW_N && (l > 0 || gx != null)) {
                 VectorKernels.packB(0, VectorKernels.panels(widths[l]), w[l], 0, true, widths[l + 1], widths[l],
@@ -390,7 +390,7 @@ public final class JavaBackend implements Backend {
         int[] offsets = FusedMlp.partialOffsets(widths);
         int stride = offsets[2 * layers];
         int groups = FusedMlp.groups(rows);
-        float[] partials = s.mlpPartials(groups * stride);
+        float[] partials = s.buffer(Scratch.MLP_PARTIALS, groups * stride);
         float[] xv = arr(x);
         float[][] pv = arrays(pre);
         float[][] qv = arrays(post);
@@ -403,10 +403,10 @@ public final class JavaBackend implements Backend {
         parallel(groups, perGroup, (lo, hi) -> {
             Scratch own = scratch.get();
             FusedMlp.backward(lo, hi, VECTOR, NARROW_N, rows, widths, xv, w, wtPacked, wtOff, act, pv, qv, sv, gv,
-                    partials, offsets, gxv, own.mlpHidden(0, buffer), own.mlpHidden(1, buffer),
-                    own.mlpGzPacked(gzPacked), own.aPad(), own.cPad());
+                    partials, offsets, gxv, own.buffer(Scratch.MLP_A, buffer), own.buffer(Scratch.MLP_B, buffer),
+                    own.buffer(Scratch.MLP_GZ_PACKED, gzPacked), own.aPad(), own.cPad());
         });
-        float[] total = groups == 1 ? partials : s.mlpTotal(stride);
+        float[] total = groups == 1 ? partials : s.buffer(Scratch.MLP_TOTAL, stride);
         if (groups > 1) {
             parallel(stride, COST_SCALAR * groups, (lo, hi) -> FusedMlp.reduce(lo, hi, partials, groups, stride, total));
         }
@@ -469,7 +469,7 @@ public final class JavaBackend implements Backend {
                 }
                 fmasPerRow += (double) widths[l] * n * (n >= NARROW_N ? 1 : COST_SCALAR_FMA / COST_VECTOR_FMA);
             }
-            packed = s.panels(packedTotal);
+            packed = s.buffer(Scratch.PANELS, packedTotal);
             for (int l = 0; l < layers; l++) {
                 int n = widths[l + 1];
                 if (n >= NARROW_N) {
@@ -1082,9 +1082,10 @@ public final class JavaBackend implements Backend {
          * cache-set conflicts made a 64×64×512 GEMM 40 % slower.)
          */
         final float[][][] packedByLength = new float[32][][];
-        float[] transposed = new float[0];
-        float[] panels = new float[0];
-        final float[][] mlpHidden = {new float[0], new float[0]};
+        /** Reused buffers, by use: packed B panels, a transposed C, the fused MLP's per-thread blocks. */
+        static final int PANELS = 0, TRANSPOSED = 1, MLP_A = 2, MLP_B = 3, MLP_GZ_PACKED = 4, MLP_PARTIALS = 5,
+                MLP_TOTAL = 6;
+        final float[][] buffers = new float[7][0];
         float[] aPad;   // Vector API kernels only (sized by their constants)
         float[] cPad;
         float[] acc0 = new float[0];
@@ -1122,50 +1123,12 @@ public final class JavaBackend implements Backend {
             return cPad;
         }
 
-        float[] mlpGzPacked = new float[0];
-        float[] mlpPartials = new float[0];
-        float[] mlpTotal = new float[0];
-
-        float[] mlpGzPacked(int size) {
-            if (mlpGzPacked.length < size) {
-                mlpGzPacked = new float[size];
+        /** Buffer {@code which} (one of the constants above), grown to at least {@code size} floats. */
+        float[] buffer(int which, int size) {
+            if (buffers[which].length < size) {
+                buffers[which] = new float[size];
             }
-            return mlpGzPacked;
-        }
-
-        float[] mlpPartials(int size) {
-            if (mlpPartials.length < size) {
-                mlpPartials = new float[size];
-            }
-            return mlpPartials;
-        }
-
-        float[] mlpTotal(int size) {
-            if (mlpTotal.length < size) {
-                mlpTotal = new float[size];
-            }
-            return mlpTotal;
-        }
-
-        float[] mlpHidden(int which, int size) {
-            if (mlpHidden[which].length < size) {
-                mlpHidden[which] = new float[size];
-            }
-            return mlpHidden[which];
-        }
-
-        float[] panels(int size) {
-            if (panels.length < size) {
-                panels = new float[size];
-            }
-            return panels;
-        }
-
-        float[] transposed(int size) {
-            if (transposed.length < size) {
-                transposed = new float[size];
-            }
-            return transposed;
+            return buffers[which];
         }
 
         void ensureAccumulators(int n) {

@@ -82,6 +82,26 @@ final class VectorKernels {
         Kernels.unary(i, hi, Kernels.SILU, x, out);
     }
 
+    /**
+     * {@link Kernels#activationBackward}'s SiLU case lane by lane, the same operations in the same
+     * order: {@code out[i] = g·s + (g·z)·(s·(1−s))} with g from {@code gOff}, z and s from {@code off}.
+     */
+    static void siluBackward(float[] g, int gOff, float[] pre, float[] sigma, int off, int count, float[] out) {
+        int i = 0;
+        for (; i <= count - L; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, gOff + i);
+            FloatVector s = FloatVector.fromArray(S, sigma, off + i);
+            FloatVector z = FloatVector.fromArray(S, pre, off + i);
+            FloatVector ds = s.mul(FloatVector.broadcast(S, 1f).sub(s));
+            gi.mul(s).add(gi.mul(z).mul(ds)).intoArray(out, i);
+        }
+        for (; i < count; i++) {
+            float gi = g[gOff + i];
+            float s = sigma[off + i];
+            out[i] = gi * s + (gi * pre[off + i]) * (s * (1f - s));
+        }
+    }
+
     /** {@link Kernels#sigmoid} lane by lane: the same operations in the same order. */
     private static FloatVector sigmoid(FloatVector x) {
         FloatVector t = x.neg().max(Kernels.EXP_LO).min(Kernels.EXP_HI);
