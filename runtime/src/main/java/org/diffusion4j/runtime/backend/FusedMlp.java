@@ -68,6 +68,8 @@ final class FusedMlp {
                 int k = widths[l];
                 if (vector && act[l] == Kernels.SILU) {
                     VectorKernels.siluBackward(g, gOff, pre[l], sigma[l], r0 * n, m * n, gz);
+                } else if (vector && act[l] == Kernels.RELU) {
+                    VectorKernels.reluBackward(g, gOff, pre[l], r0 * n, m * n, gz);
                 } else {
                     Kernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, m * n, gz);
                 }
@@ -81,7 +83,11 @@ final class FusedMlp {
                 } else {
                     Kernels.gemmTransA(in, inOff, k, m, gz, n, partials, gw);
                 }
-                Kernels.columnSums(gz, m, n, partials, base + offsets[2 * l + 1]);
+                if (vector) {
+                    VectorKernels.columnSums(gz, m, n, partials, base + offsets[2 * l + 1]);
+                } else {
+                    Kernels.columnSums(gz, m, n, partials, base + offsets[2 * l + 1]);
+                }
                 if (l == 0 && gx == null) {
                     break;
                 }

@@ -102,6 +102,45 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * {@link Kernels#activationBackward}'s ReLU case lane by lane: {@code g·step(z)} with step 1
+     * where z &gt; 0, NaN where z is NaN and 0 elsewhere, which is {@code signum(max(z, 0))}.
+     */
+    static void reluBackward(float[] g, int gOff, float[] pre, int off, int count, float[] out) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector nan = FloatVector.broadcast(S, Float.NaN);
+        int i = 0;
+        for (; i <= count - L; i += L) {
+            FloatVector z = FloatVector.fromArray(S, pre, off + i);
+            FloatVector step = zero.blend(one, z.compare(VectorOperators.GT, 0f))
+                    .blend(nan, z.test(VectorOperators.IS_NAN));
+            FloatVector.fromArray(S, g, gOff + i).mul(step).intoArray(out, i);
+        }
+        for (; i < count; i++) {
+            out[i] = g[gOff + i] * Math.signum(Math.max(pre[off + i], 0f));
+        }
+    }
+
+    /** {@link Kernels#columnSums} with vectors across columns: the same additions in the same order. */
+    static void columnSums(float[] b, int m, int n, float[] dst, int off) {
+        int j = 0;
+        for (; j <= n - L; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, b, j);
+            for (int r = 1, y = n + j; r < m; r++, y += n) {
+                acc = acc.add(FloatVector.fromArray(S, b, y));
+            }
+            acc.intoArray(dst, off + j);
+        }
+        for (; j < n; j++) {
+            float acc = b[j];
+            for (int r = 1, y = n + j; r < m; r++, y += n) {
+                acc += b[y];
+            }
+            dst[off + j] = acc;
+        }
+    }
+
     /** {@link Kernels#sigmoid} lane by lane: the same operations in the same order. */
     private static FloatVector sigmoid(FloatVector x) {
         FloatVector t = x.neg().max(Kernels.EXP_LO).min(Kernels.EXP_HI);

@@ -18,6 +18,7 @@ import org.diffusion4j.api.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -109,14 +110,15 @@ class MlpOperationTest {
         }
     }
 
-    @Test
-    void fusedBackwardHasTheSameBitsWithAndWithoutTheVectorApi() {
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"RELU", "SILU", "TANH"})
+    void fusedBackwardHasTheSameBitsWithAndWithoutTheVectorApi(UnaryOp f) {
         assumeTrue(JavaBackend.VECTOR, "needs --add-modules jdk.incubator.vector");
         int[] widths = {34, 130, 128, 2};
         int rows = 300;
         int layers = widths.length - 1;
         try (JavaBackend backend = new JavaBackend(1)) {
-            Problem p = new Problem(backend, widths, UnaryOp.SILU, rows);
+            Problem p = new Problem(backend, widths, f, rows);
             Storage[] w = new Storage[layers];
             Storage[] b = new Storage[layers];
             Storage[] pre = new Storage[layers];
@@ -126,7 +128,7 @@ class MlpOperationTest {
             for (int l = 0; l < layers; l++) {
                 w[l] = p.weights[l].storage();
                 b[l] = p.biases[l].storage();
-                act[l] = l < layers - 1 ? UnaryOp.SILU : null;
+                act[l] = l < layers - 1 ? f : null;
                 post[l] = backend.allocate(rows * widths[l + 1]);
                 pre[l] = act[l] == null ? post[l] : backend.allocate(rows * widths[l + 1]);
                 sigma[l] = act[l] == null ? null : backend.allocate(rows * widths[l + 1]);
@@ -145,7 +147,11 @@ class MlpOperationTest {
                 pv[l] = download(backend, pre[l]);
                 qv[l] = download(backend, post[l]);
                 sv[l] = sigma[l] == null ? null : download(backend, sigma[l]);
-                codes[l] = act[l] == null ? VectorKernels.NONE : Kernels.SILU;
+                codes[l] = act[l] == null ? VectorKernels.NONE : switch (f) {
+                    case RELU -> Kernels.RELU;
+                    case SILU -> Kernels.SILU;
+                    default -> Kernels.TANH;
+                };
                 wtOff[l] = packed;
                 packed += VectorKernels.packedSize(widths[l + 1], widths[l]);
             }
