@@ -1,5 +1,6 @@
 package org.diffusion4j.api;
 
+import java.util.function.Supplier;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
 
@@ -10,7 +11,8 @@ import org.diffusion4j.api.tensor.Tensor;
  * made once per call with {@link Backend#allocatePersistent}. On a backend that pools step storage
  * (the Java backend) a sampling call then allocates the same arrays from its second step on as
  * in its first, whatever the number of steps; on others it changes nothing. The arithmetic is the
- * step's own, so the samples are the same bits as a loop without the scopes.
+ * step's own, so the samples are the same bits as a loop without the scopes. {@link #scoped} runs
+ * any one piece of work as a step (an adaptive solver's stage).
  *
  * <p>Consequence for a {@link StepListener}, which the step calls: the tensors it gets are valid
  * during the call only (see {@link StepListener#onStep}).
@@ -41,17 +43,30 @@ public final class SamplerSteps {
         Tensor x = Tensor.wrap(be, be.allocatePersistent(xStart.size()), xStart.shape());
         x.copyFrom(xStart);
         for (int i = 0; i < steps; i++) {
-            be.beginStep();
-            try {
-                Tensor next = step.take(i, x);
+            int index = i;
+            scoped(be, () -> {
+                Tensor next = step.take(index, x);
                 if (next.storage() != x.storage()) {
                     x.copyFrom(next);
                 }
-            } finally {
-                // also when a listener cancels: the step's storage must not leak out of the pool
-                be.endStep();
-            }
+                return null;
+            });
         }
         return x;
+    }
+
+    /**
+     * Runs {@code work} as one step of {@code backend}: every tensor it makes is recycled when it
+     * returns, so what it returns must be host values or tensors in storage made outside (an
+     * adaptive solver's stage, which hands back host arrays; a start state copied into a kept buffer).
+     */
+    public static <T> T scoped(Backend backend, Supplier<T> work) {
+        backend.beginStep();
+        try {
+            return work.get();
+        } finally {
+            // also when a listener cancels: the step's storage must not leak out of the pool
+            backend.endStep();
+        }
     }
 }

@@ -6,6 +6,7 @@ import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.NonFiniteOutputException;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
@@ -57,12 +58,10 @@ public final class Sampling {
             NoiseStreams noise = new NoiseStreams(backend, rng, first, n, dimension);
             // x_T = σ(tMax)·z: z and the product made in a step (recycled), x_T kept in one buffer.
             Tensor xT = Tensor.wrap(backend, backend.allocatePersistent(n * dimension), n, dimension);
-            backend.beginStep();
-            try {
+            SamplerSteps.scoped(backend, () -> {
                 xT.copyFrom(noise.next().mul(model.schedule().sigma(model.schedule().tMax())));
-            } finally {
-                backend.endStep();
-            }
+                return xT;
+            });
             StepListener listener = (step, steps, t, x, x0Hat) -> {
                 if (bar[0] == null) {
                     bar[0] = progress.apply(steps * batches);

@@ -119,8 +119,9 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
         if (solver == Solver.RK45) {
             DormandPrince dp = new DormandPrince(NAME, rtol, atol, maxSteps);
             DormandPrince.Solution sol = dp.integrate(
-                    (rows, t, y) -> Views.rows(Views.predict(model, View.VELOCITY, Views.matrix(xStart.backend(), y), t)
-                            .detach()),
+                    // each stage's tensors recycled: it hands back host values
+                    (rows, t, y) -> SamplerSteps.scoped(xStart.backend(), () -> Views.rows(
+                            Views.predict(model, View.VELOCITY, Views.matrix(xStart.backend(), y), t).detach())),
                     Views.rows(xStart), s.tMax(), s.tMin(), (iteration, evaluations, t, y) -> {
                         if (listener != StepListener.NONE) {
                             double latest = s.tMin();

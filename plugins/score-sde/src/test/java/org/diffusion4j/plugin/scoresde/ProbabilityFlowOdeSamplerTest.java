@@ -158,7 +158,7 @@ class ProbabilityFlowOdeSamplerTest {
     }
 
     @Test
-    void everyFixedStepsStorageIsRecycled() {
+    void everyStepsAndStagesStorageIsRecycled() {
         Model model = TestSupport.scoreOracle(TestSupport.twoBlobs(), new VariancePreservingSde(0.1, 20, 1e-3));
         StepCountingBackend counting = new StepCountingBackend();
         Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
@@ -167,5 +167,8 @@ class ProbabilityFlowOdeSamplerTest {
                     "score-sde.ode", Map.of("solver", solver, "steps", steps), TestSupport.context(counting))
                     .sample(model, start, null, (step, total, t, x, x0) -> x0.toArray()), 3, 12);
         }
+        // RK45: tolerance 10^-k, so more stages (each a scoped network call) for larger k
+        counting.assertStepsRecycle(k -> ode(Map.of("rtol", Math.pow(10, -k), "atol", Math.pow(10, -k)))
+                .solve(model, start, StepListener.NONE), 2, 5);
     }
 }
