@@ -96,29 +96,65 @@ final class JavaRunner {
 
     private ObjectNode train(JsonNode p) throws Exception {
         int warmup = p.get("warmup").asInt();
+        long warmNanos = warmupNanos(p);
         int per = p.get("per_block").asInt();
         int blocks = p.get("blocks").asInt();
-        long total = warmup + (long) blocks * per;
+        // Steps enough for any warm-up: the hook ends the run after the last block.
+        long total = warmup + (long) blocks * per + 10_000_000L;
         Pipeline pipeline = pipeline(p.get("net").asText(), List.of("dataset.count=" + p.get("count").asInt(),
                 "training.batch-size=" + p.get("batch").asInt(), "training.steps=" + total));
         long[] nanos = new long[blocks + 1];
         long[] alloc = new long[blocks + 1];
+        long t0 = System.nanoTime();
+        long[] start = {-1};
         TrainingState state = new TrainingState(backend, pipeline.model().network().parameters());
-        new Trainer(pipeline).train(state, s -> {
-            long done = s.step() - warmup;
-            if (done >= 0 && done % per == 0) {
-                int i = (int) (done / per);
-                nanos[i] = System.nanoTime();
-                alloc[i] = Memory.allocatedBytes();
-            }
-        }, null);
+        try {
+            new Trainer(pipeline).train(state, s -> {
+                if (start[0] < 0) {
+                    if (s.step() >= warmup && System.nanoTime() - t0 >= warmNanos) {
+                        start[0] = s.step();
+                        nanos[0] = System.nanoTime();
+                        alloc[0] = Memory.allocatedBytes();
+                    }
+                    return;
+                }
+                long done = s.step() - start[0];
+                if (done % per == 0) {
+                    int i = (int) (done / per);
+                    nanos[i] = System.nanoTime();
+                    alloc[i] = Memory.allocatedBytes();
+                    if (i == blocks) {
+                        throw new Finished();
+                    }
+                }
+            }, null);
+        } catch (Finished done) {
+            // the last block is timed
+        }
         double[] seconds = new double[blocks];
         for (int i = 0; i < blocks; i++) {
             seconds[i] = (nanos[i + 1] - nanos[i]) / 1e9;
         }
         ObjectNode r = result(per / median(seconds), seconds);
         putPerStep(r, alloc[0], alloc[blocks], (long) blocks * per);
+        r.put("warmup_steps", start[0]);
         return r;
+    }
+
+    /** Ends a timed training run from its step hook once the last block is measured. */
+    private static final class Finished extends RuntimeException {
+        Finished() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The plan's minimum warm-up time: the JIT compiles the hot kernels within the first seconds
+     * (with the Vector API, code not yet compiled by C2 runs many times slower), and PyTorch gets the
+     * same warm-up, so the blocks time both at their steady state.
+     */
+    private static long warmupNanos(JsonNode p) {
+        return (long) (p.path("warmup_seconds").asDouble(0) * 1e9);
     }
 
     /** The whole quickstart training as the quickstart command runs it (no checkpoint files). */
@@ -148,9 +184,12 @@ final class JavaRunner {
                 "samplers.warm.name=" + component, "samplers.warm.steps=" + p.get("warmup_steps").asInt()));
         int dim = pipeline.dataset().dimension();
         long seed = pipeline.spec().seed();
-        PointSet warm = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get("warm"), dim, seed, count,
-                count, total -> null);
-        checkFinite(warm);
+        long warmUntil = System.nanoTime() + warmupNanos(p);
+        do {
+            PointSet warm = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get("warm"), dim, seed,
+                    count, count, total -> null);
+            checkFinite(warm);
+        } while (System.nanoTime() < warmUntil);
         double[] seconds = new double[p.get("blocks").asInt()];
         long a0 = Memory.allocatedBytes();
         for (int i = 0; i < seconds.length; i++) {

@@ -156,9 +156,17 @@ class Trainer:
         return loss.item()
 
 
-def timed_blocks(op, warmup, blocks, per_block):
-    for _ in range(warmup):
+def warm_up(op, warmup, seconds):
+    """At least `warmup` calls and at least `seconds` of them (the plan's warm-up, as on the Java side)."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - t0 < seconds:
         op()
+        done += 1
+
+
+def timed_blocks(op, warmup, blocks, per_block, warmup_seconds=0.0):
+    warm_up(op, warmup, warmup_seconds)
     seconds = []
     for _ in range(blocks):
         t0 = time.perf_counter()
@@ -179,7 +187,7 @@ def run_gemm(p, g):
 
 def run_train(p, g):
     tr = Trainer(p["net"], p["count"], p["batch"], g)
-    s = timed_blocks(tr.step, p["warmup"], p["blocks"], p["per_block"])
+    s = timed_blocks(tr.step, p["warmup"], p["blocks"], p["per_block"], p.get("warmup_seconds", 0.0))
     return {"value": p["per_block"] / statistics.median(s), "block_seconds": s}
 
 
@@ -226,7 +234,7 @@ def sample_ddpm(net, count, steps, g):
 def run_sample(p, g):
     net = seed_net() if p["net"] == "seed" else ddpm_net()
     fn = sample_seed if p["net"] == "seed" else sample_ddpm
-    fn(net, p["count"], p["warmup_steps"], g)
+    warm_up(lambda: fn(net, p["count"], p["warmup_steps"], g), 1, p.get("warmup_seconds", 0.0))
     s = []
     for _ in range(p["blocks"]):
         t0 = time.perf_counter()
