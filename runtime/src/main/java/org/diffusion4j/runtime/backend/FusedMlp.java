@@ -80,8 +80,10 @@ final class FusedMlp {
                     VectorKernels.packB(0, VectorKernels.panels(n), gz, 0, false, m, n, gzPacked, 0);
                     VectorKernels.block(in, inOff, 1, k, 0, k, 0, VectorKernels.panels(n), n, m, gzPacked, 0,
                             partials, gw, false, null, VectorKernels.NONE, aPad, cPad);
+                } else if (vector) {
+                    VectorKernels.gemmTransANarrow(in, inOff, k, m, gz, n, partials, gw, cPad);
                 } else {
-                    Kernels.gemmTransA(in, inOff, k, m, gz, n, partials, gw);
+                    Kernels.gemmTransA(in, inOff, k, m, gz, n, partials, gw, k);
                 }
                 if (vector) {
                     VectorKernels.columnSums(gz, m, n, partials, base + offsets[2 * l + 1]);

@@ -408,7 +408,13 @@ public final class JavaBackend implements Backend {
         });
         float[] total = groups == 1 ? partials : s.buffer(Scratch.MLP_TOTAL, stride);
         if (groups > 1) {
-            parallel(stride, COST_SCALAR * groups, (lo, hi) -> FusedMlp.reduce(lo, hi, partials, groups, stride, total));
+            if (VECTOR) {
+                parallel(stride, COST_VECTOR * groups,
+                        (lo, hi) -> VectorKernels.reduce(lo, hi, partials, groups, stride, total));
+            } else {
+                parallel(stride, COST_SCALAR * groups,
+                        (lo, hi) -> FusedMlp.reduce(lo, hi, partials, groups, stride, total));
+            }
         }
         for (int l = 0; l < layers; l++) {
             System.arraycopy(total, offsets[2 * l], arr(gWeights[l]), 0, widths[l] * widths[l + 1]);

@@ -525,11 +525,12 @@ final class Kernels {
      * {@code c[i, j] = Σ_r a[r, i]·b[r, j]} for a block of m rows (A row-major with k columns from
      * {@code aOff}, B row-major m × n, C row-major k × n from {@code cOff}): the chain
      * {@code s = fma(a[r, i], b[r, j], s)} from 0 for r = 0, 1, …, m−1, as the Vector API's
-     * transposed-A tiles compute it. Eight values of i at a time give eight chains.
+     * transposed-A tiles compute it. Eight values of i at a time give eight chains. Only the first
+     * {@code rows} rows of C (i &lt; rows ≤ k) are computed.
      */
-    static void gemmTransA(float[] a, int aOff, int k, int m, float[] b, int n, float[] c, int cOff) {
+    static void gemmTransA(float[] a, int aOff, int k, int m, float[] b, int n, float[] c, int cOff, int rows) {
         int i = 0;
-        for (; i + 8 <= k; i += 8) {
+        for (; i + 8 <= rows; i += 8) {
             for (int j = 0; j < n; j++) {
                 float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
                 for (int r = 0, x = aOff + i, y = j; r < m; r++, x += k, y += n) {
@@ -554,7 +555,7 @@ final class Kernels {
                 c[o + 7 * n] = s7;
             }
         }
-        for (; i < k; i++) {
+        for (; i < rows; i++) {
             // the last rows of C (all of them when A is narrow, as a first layer's 2 or 3 inputs):
             // eight columns at a time, so eight chains are in flight instead of one
             int j = 0;

@@ -141,6 +141,50 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * {@link Kernels#gemmTransA} for narrow B (n &lt; 16, a gradient of a narrow output layer):
+     * lanes across i, where A's rows are contiguous, and the same chain per element,
+     * {@code s = fma(a[r, i], b[r, j], s)} from 0 for r = 0, 1, …; {@code tmp} holds L floats.
+     */
+    static void gemmTransANarrow(float[] a, int aOff, int k, int m, float[] b, int n, float[] c, int cOff,
+                                 float[] tmp) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            for (int j = 0; j < n; j++) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int r = 0, x = aOff + i, y = j; r < m; r++, x += k, y += n) {
+                    acc = FloatVector.fromArray(S, a, x).fma(FloatVector.broadcast(S, b[y]), acc);
+                }
+                acc.intoArray(tmp, 0);
+                for (int lane = 0, o = cOff + i * n + j; lane < L; lane++, o += n) {
+                    c[o] = tmp[lane];
+                }
+            }
+        }
+        if (i < k) {
+            Kernels.gemmTransA(a, aOff + i, k, m, b, n, c, cOff + i * n, k - i);
+        }
+    }
+
+    /** {@link FusedMlp#reduce} with vectors across elements: the same additions in the same order. */
+    static void reduce(int lo, int hi, float[] partials, int groups, int stride, float[] total) {
+        int e = lo;
+        for (; e <= hi - L; e += L) {
+            FloatVector acc = FloatVector.fromArray(S, partials, e);
+            for (int g = 1, o = stride + e; g < groups; g++, o += stride) {
+                acc = acc.add(FloatVector.fromArray(S, partials, o));
+            }
+            acc.intoArray(total, e);
+        }
+        for (; e < hi; e++) {
+            float acc = partials[e];
+            for (int g = 1, o = stride + e; g < groups; g++, o += stride) {
+                acc += partials[o];
+            }
+            total[e] = acc;
+        }
+    }
+
     /** {@link Kernels#sigmoid} lane by lane: the same operations in the same order. */
     private static FloatVector sigmoid(FloatVector x) {
         FloatVector t = x.neg().max(Kernels.EXP_LO).min(Kernels.EXP_HI);
