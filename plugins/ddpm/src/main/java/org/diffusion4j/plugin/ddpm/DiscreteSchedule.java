@@ -23,6 +23,9 @@ public abstract sealed class DiscreteSchedule implements Schedule permits Linear
     private final double[] logAlphaBar;
     /** Whether interval i (1..T) follows the smooth closed form. */
     private final boolean[] smooth;
+    /** α and σ at the grid times i/T (training draws only these: no exp per sample per step). */
+    private final double[] gridAlpha;
+    private final double[] gridSigma;
 
     /**
      * @param betas  β_1..β_T, each in (0, 1)
@@ -43,6 +46,20 @@ public abstract sealed class DiscreteSchedule implements Schedule permits Linear
             logAlphaBar[i] = logAlphaBar[i - 1] + Math.log1p(-b);
             this.smooth[i] = smooth != null && smooth[i - 1];
         }
+        this.gridAlpha = new double[betas.length + 1];
+        this.gridSigma = new double[betas.length + 1];
+        for (int i = 0; i <= betas.length; i++) {
+            gridAlpha[i] = Math.exp(0.5 * logAlphaBar[i]);
+            gridSigma[i] = Math.sqrt(-Math.expm1(logAlphaBar[i]));
+        }
+    }
+
+    /** The grid index i when t is i/T (as {@link #logAlphaBar} decides it), else −1. */
+    private int gridIndex(double t) {
+        checkTime(t);
+        double u = t * betas.length;
+        long r = Math.round(u);
+        return Math.abs(u - r) < 1e-9 ? (int) r : -1;
     }
 
     /** Number of discrete steps T. */
@@ -115,12 +132,14 @@ public abstract sealed class DiscreteSchedule implements Schedule permits Linear
 
     @Override
     public double alpha(double t) {
-        return Math.exp(0.5 * logAlphaBar(t));
+        int i = gridIndex(t);
+        return i >= 0 ? gridAlpha[i] : Math.exp(0.5 * logAlphaBar(t));
     }
 
     @Override
     public double sigma(double t) {
-        return Math.sqrt(-Math.expm1(logAlphaBar(t)));
+        int i = gridIndex(t);
+        return i >= 0 ? gridSigma[i] : Math.sqrt(-Math.expm1(logAlphaBar(t)));
     }
 
     @Override
