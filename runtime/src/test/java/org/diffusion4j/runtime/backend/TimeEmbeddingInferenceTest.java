@@ -29,6 +29,12 @@ class TimeEmbeddingInferenceTest {
             Tensor fastBig = emb.forward(big);
             Tensor fastSmall = emb.forward(small);
 
+            // a sampler's step: one t for every row (features computed once and copied)
+            Tensor shared = Tensor.full(backend, 0.3737f, 2500, 1);
+            float[] graphShared = emb.forward(shared.detach().requiresGrad(true)).toArray();
+            assertThat(emb.forward(shared).toArray()).containsExactly(graphShared);
+            assertThat(emb.forward(big).toArray()).as("a later call with mixed t").containsExactly(graphBig);
+
             assertThat(fastBig.shape()).containsExactly(3001, 32);
             assertThat(fastBig.toArray()).containsExactly(graphBig);
             assertThat(fastSmall.toArray()).containsExactly(graphSmall);
