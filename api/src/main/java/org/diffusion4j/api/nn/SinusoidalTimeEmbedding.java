@@ -95,7 +95,8 @@ public final class SinusoidalTimeEmbedding extends Layer {
     private Storage one(Backend be) {
         Storage s = unit;
         if (s == null) {
-            s = be.upload(new float[]{1f});
+            s = be.allocatePersistent(1);   // outlives the sampler step it is first made in
+            be.fill(s, 1f, 1);
             unit = s;
         }
         return s;
