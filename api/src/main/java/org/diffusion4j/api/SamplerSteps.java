@@ -15,7 +15,7 @@ import org.diffusion4j.api.tensor.Tensor;
  * any one piece of work as a step (an adaptive solver's stage).
  *
  * <p>Consequence for a {@link StepListener}, which the step calls: the tensors it gets are valid
- * during the call only (see {@link StepListener#onStep}).
+ * during the call only (see {@link StepListener#onStep}). Since SPI 1.2.
  */
 public final class SamplerSteps {
 

@@ -87,6 +87,8 @@ public interface Backend extends AutoCloseable {
      * rows through all the layers at once, so the hidden activations stay in cache and the whole
      * pass is one parallel loop: the "fully fused" MLP of Müller et al., "Real-time Neural Radiance
      * Caching for Path Tracing" (SIGGRAPH 2021, §5), for small widths.
+     *
+     * <p>Since SPI 1.2.
      */
     default void mlpForward(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
                             UnaryOp[] activations, Storage out) {
@@ -117,6 +119,8 @@ public interface Backend extends AutoCloseable {
      * {@code sigma[l] = σ(pre[l])} where f_l is SILU (null elsewhere). The default runs the layers
      * one after the other with {@link #gemmBias}, {@link #unary} and {@link #silu}; a backend may
      * take blocks of rows through all layers (same bits).
+     *
+     * <p>Since SPI 1.2.
      */
     default void mlpForwardTrain(int rows, int[] widths, Storage x, Storage[] weights, Storage[] biases,
                                  UnaryOp[] activations, Storage[] pre, Storage[] post, Storage[] sigma) {
@@ -140,6 +144,8 @@ public interface Backend extends AutoCloseable {
      * chain rule layer by layer: {@code gz = gPost ⊙ f'(pre)}, {@code gW = h_lᵀ · gz}, {@code gb}
      * the column sums of gz, {@code gPost_{l−1} = gz · W_lᵀ}. A backend that fuses it sums the
      * rows in another fixed order: its bits may differ from the default's, never between runs.
+     *
+     * <p>Since SPI 1.2.
      */
     default void mlpBackward(int rows, int[] widths, Storage x, Storage[] weights, UnaryOp[] activations,
                              Storage[] pre, Storage[] post, Storage[] sigma, Storage gOut, Storage[] gWeights,

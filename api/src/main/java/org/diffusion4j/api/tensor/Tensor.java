@@ -512,6 +512,8 @@ public final class Tensor {
      * {@link Backend#mlpForwardTrain} and one {@link Backend#mlpBackward} call, which a backend
      * can fuse. Differentiating the gradients again ({@code createGraph}) goes through the
      * op-by-op graph.
+     *
+     * <p>Since SPI 1.2.
      */
     public Tensor mlp(Tensor[] weights, Tensor[] biases, UnaryOp[] activations) {
         int layers = weights.length;

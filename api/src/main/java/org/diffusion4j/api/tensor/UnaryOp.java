@@ -9,7 +9,7 @@ public enum UnaryOp {
     SIGMOID, TANH, SIN, COS,
     /**
      * SiLU, x·σ(x) (Elfwing et al. 2018, Eq. 1), with σ rounded to float as {@link #SIGMOID} first:
-     * the bits of {@link Backend#silu}'s output. {@link Tensor#silu} is the differentiable form.
+     * the bits of {@link Backend#silu}'s output. {@link Tensor#silu} is the differentiable form. Since SPI 1.2.
      */
     SILU
 }
