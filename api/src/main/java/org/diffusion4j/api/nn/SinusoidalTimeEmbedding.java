@@ -18,6 +18,8 @@ public final class SinusoidalTimeEmbedding extends Layer {
     private final int dim;
     /** Angles and sin/cos scratch of the no-gradient pass, per thread, grown to the largest batch. */
     private final ThreadLocal<Storage[]> buffers = new ThreadLocal<>();
+    /** Host copy of t for {@link #sameValue}, per thread. */
+    private final ThreadLocal<float[]> host = new ThreadLocal<>();
     /** The constant 1 on the frequencies' backend (made on first use; racing threads make equal ones). */
     private volatile Storage unit;
 
@@ -79,9 +81,13 @@ public final class SinusoidalTimeEmbedding extends Layer {
         return Tensor.wrap(be, out, rows, dim);
     }
 
-    /** Whether all {@code rows} values of t are the same float (read back once per call). */
-    private static boolean sameValue(Backend be, Storage t, int rows) {
-        float[] v = new float[t.size()];
+    /** Whether all {@code rows} values of t are the same float (read back into a reused host array). */
+    private boolean sameValue(Backend be, Storage t, int rows) {
+        float[] v = host.get();
+        if (v == null || v.length < t.size()) {
+            v = new float[t.size()];
+            host.set(v);
+        }
         be.download(t, v);
         int first = Float.floatToRawIntBits(v[0]);
         for (int i = 1; i < rows; i++) {
