@@ -85,13 +85,15 @@ public final class BenchCommand {
         // Java side
         PluginManager pm = LauncherOptions.plugins(cl);
         ObjectNode java = Manifest.JSON.createObjectNode();
+        Path launcher = selected.size() > 1 ? freshJvmLauncher() : null;
         try (Backend backend = LauncherOptions.backend(cl, pm)) {
             report.put("backend", backend.name());
+            report.put("fresh_jvm_per_workload", launcher != null);
             JavaRunner runner = new JavaRunner(backend, pm.registry());
             for (JsonNode plan : plans) {
                 String name = plan.get("name").asText();
                 err.printf(Locale.ROOT, "bench: diffusion4j %s ...%n", name);
-                ObjectNode r = runner.run(plan);
+                ObjectNode r = launcher != null ? inFreshJvm(launcher, name, args) : runner.run(plan);
                 r.put("load_average", Machine.loadAverage());
                 java.set(name, r);
                 err.printf(Locale.ROOT, "bench: diffusion4j %s: %s %s%n", name,
@@ -150,6 +152,61 @@ public final class BenchCommand {
             out.println("results: " + outFile);
         }
         return 0;
+    }
+
+    /** Set in the launcher process that a bench runs each workload in: it must not fork again. */
+    private static final String CHILD = "DIFFUSION4J_BENCH_CHILD";
+
+    /**
+     * The launcher script to run each Java workload in a JVM of its own, as a user's run is and as
+     * JMH forks: in one JVM the JIT's profile of the shared kernels, made by the workloads before,
+     * decided how fast the later ones ran (DDPM training 460–920 steps/s after the seed workloads,
+     * depending on which code C2 had compiled for what). Null, to run in this JVM, inside such a
+     * child or when the launcher script is not there (tests that call the command directly).
+     */
+    private static Path freshJvmLauncher() {
+        String home = System.getProperty("diffusion4j.home");
+        if (System.getenv(CHILD) != null || home == null) {
+            return null;
+        }
+        Path script = Path.of(home, "bin", "diffusion4j");
+        return Files.isExecutable(script) ? script : null;
+    }
+
+    /** One workload by {@code bench --only NAME --no-peer --out F} in a new launcher process. */
+    private ObjectNode inFreshJvm(Path launcher, String name, String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("d4j-bench-");
+        Path json = dir.resolve("result.json");
+        try {
+            List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "bench"));
+            for (int i = 0; i < args.length; i++) {
+                // this run's options, less the ones the child gets its own value of
+                String option = args[i].split("=", 2)[0];
+                switch (option) {
+                    case "--only", "--out", "--python" -> i += args[i].contains("=") ? 0 : 1;
+                    case "--no-peer" -> { }
+                    default -> cmd.add(args[i]);
+                }
+            }
+            cmd.addAll(List.of("--only", name, "--no-peer", "--out", json.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectErrorStream(false).redirectError(dir.resolve("stderr.txt").toFile());
+            pb.environment().put(CHILD, "1");
+            int status = pb.start().waitFor();
+            if (status != 0 || !Files.exists(json)) {
+                throw new IllegalStateException("the bench of " + name + " in its own JVM failed (exit " + status
+                        + "): " + Files.readString(dir.resolve("stderr.txt")));
+            }
+            JsonNode doc = Manifest.JSON.readTree(json.toFile());
+            return (ObjectNode) doc.get("workloads").get(0).get("java");
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
     }
 
     private static double meanOtherLoad(JsonNode results) {
