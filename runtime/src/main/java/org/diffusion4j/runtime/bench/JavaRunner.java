@@ -63,7 +63,8 @@ final class JavaRunner {
         Storage b = backend.upload(fill(k * n, 2));
         Storage c = backend.allocate(m * n);
         Runnable op = () -> backend.gemm(1, false, false, m, n, k, a, 0, b, 0, c, false);
-        for (int i = 0; i < p.get("warmup").asInt(); i++) {
+        long warmUntil = System.nanoTime() + warmupNanos(p);
+        for (int i = 0; i < p.get("warmup").asInt() || System.nanoTime() < warmUntil; i++) {
             op.run();
         }
         int per = p.get("per_block").asInt();

@@ -71,8 +71,8 @@ enum Workload {
 
     /**
      * The parameters both sides run. Timed figures are the median over {@code blocks} blocks of
-     * {@code per_block} operations after {@code warmup} operations and, for training and sampling, at least
-     * {@code warmup_seconds} of them; {@code quick} shrinks everything
+     * {@code per_block} operations after {@code warmup} operations and at least {@code warmup_seconds} of
+     * them; {@code quick} shrinks everything
      * to a smoke run (figures not comparable with a full run).
      */
     ObjectNode plan(boolean quick) {
@@ -92,18 +92,19 @@ enum Workload {
             case DDPM_SAMPLE_1000 -> sample(p, "ddpm", quick ? 500 : 10_000, quick ? 20 : 1_000, quick ? 2 : 50, 1);
             default -> throw new IllegalStateException(id);
         }
-        if (p.get("kind").asText().equals("train") || p.get("kind").asText().equals("sample")) {
+        if (this != SEED_QUICKSTART_TRAIN) {
             p.put("warmup_seconds", quick ? 0 : WARMUP_SECONDS);
         }
         return p;
     }
 
     /**
-     * Least warm-up time of the training and sampling workloads, on both sides: the Java backend's
-     * Vector API kernels run many times slower until C2 has compiled them, which takes a few seconds
-     * on 2 cores; PyTorch needs no such time but gets it too.
+     * Least warm-up time of every workload but the quickstart (whose time includes its warm-up), on
+     * both sides: each Java workload starts in a fresh JVM, and the Vector API kernels run many times
+     * slower until C2 has compiled them, which took up to 2–3 s on 2 cores; PyTorch needs no such
+     * time but gets it too.
      */
-    static final double WARMUP_SECONDS = 2.0;
+    static final double WARMUP_SECONDS = 4.0;
 
     /** C (m×n) = A (m×k) · B (k×n), all row-major, no transposes. */
     private static void gemm(ObjectNode p, int m, int n, int k, int warmup, int blocks, int perBlock) {
