@@ -21,10 +21,13 @@ import org.diffusion4j.api.tensor.UnaryOp;
  * thread, where a fork would cost more than it saves; the calling thread also works on the
  * chunks of large ones, helped by the workers.
  *
- * <p><b>Speed.</b> GEMM packs op(B) one array per row and blocks two rows of C by four of B for
- * C2's auto-vectoriser (see {@link Kernels}); outputs with fewer than 16 columns use scalar
- * kernels with independent FMA chains, or the transposed product when that makes the long side
- * contiguous. No incubator Vector API is used.
+ * <p><b>Speed.</b> With the JDK Vector API in the boot layer ({@link #VECTOR}), GEMM runs the packed,
+ * register-blocked tiles of {@link VectorKernels}, and an MLP runs fused: forward, blocks of rows
+ * through every layer ({@link VectorKernels#mlp}, {@link VectorKernels#mlpTrain}); backward, groups
+ * of rows back through every layer ({@link FusedMlp}). Without it the scalar {@link Kernels} run
+ * (GEMM: op(B) packed one array per row, two rows of C by four of B for C2's auto-vectoriser), with
+ * the same bits. Outputs with fewer than 16 columns use scalar kernels with independent FMA chains,
+ * or the transposed product when that makes the long side contiguous.
  *
  * <p>The backend may be used from several threads at once: per-call state lives in the call, and
  * scratch buffers are per thread.
