@@ -553,15 +553,24 @@ final class VectorKernels {
                 boolean last = l == layers - 1;
                 float[] dst = last ? out : (l & 1) == 0 ? h0 : h1;
                 int dstOff = last ? r0 * n : 0;
-                if (n >= narrow) {
-                    block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff[l], dst, dstOff, false, bias[l],
-                            act[l], aPad, cPad);
-                } else {
-                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], n, 1, dst, dstOff, bias[l], act[l]);
-                }
+                layer(in, inOff, k, m, n, packed, packOff[l], narrow, w[l], bias[l], act[l], dst, dstOff, aPad, cPad);
                 in = dst;
                 inOff = dstOff;
             }
+        }
+    }
+
+    /**
+     * One affine layer (and activation) of an m-row block: {@code dst = f(in · W + b)}, W packed at
+     * {@code packed[packOff]} when the layer is at least {@code narrow} wide, else read from w.
+     */
+    private static void layer(float[] in, int inOff, int k, int m, int n, float[] packed, int packOff, int narrow,
+                              float[] w, float[] bias, int act, float[] dst, int dstOff, float[] aPad, float[] cPad) {
+        if (n >= narrow) {
+            block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff, dst, dstOff, false, bias, act, aPad,
+                    cPad);
+        } else {
+            Kernels.narrowLayer(in, inOff, k, m, n, w, n, 1, dst, dstOff, bias, act);
         }
     }
 
@@ -584,12 +593,7 @@ final class VectorKernels {
                 int k = widths[l];
                 int n = widths[l + 1];
                 int off = r0 * n;
-                if (n >= narrow) {
-                    block(in, inOff, k, 1, 0, m, 0, panels(n), n, k, packed, packOff[l], pre[l], off, false, bias[l],
-                            NONE, aPad, cPad);
-                } else {
-                    Kernels.narrowLayer(in, inOff, k, m, n, w[l], n, 1, pre[l], off, bias[l], NONE);
-                }
+                layer(in, inOff, k, m, n, packed, packOff[l], narrow, w[l], bias[l], NONE, pre[l], off, aPad, cPad);
                 int end = off + m * n;
                 switch (act[l]) {
                     case Kernels.SILU -> silu(off, end, pre[l], post[l], sigma[l]);
