@@ -66,12 +66,10 @@ final class FusedMlp {
             for (int l = layers - 1; l >= 0; l--) {
                 int n = widths[l + 1];
                 int k = widths[l];
-                if (vector && act[l] == Kernels.SILU) {
-                    VectorKernels.siluBackward(g, gOff, pre[l], sigma[l], r0 * n, m * n, gz);
-                } else if (vector && act[l] == Kernels.RELU) {
-                    VectorKernels.reluBackward(g, gOff, pre[l], r0 * n, m * n, gz);
+                if (vector) {
+                    VectorKernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, m * n, gz);
                 } else {
-                    Kernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, m * n, gz);
+                    Kernels.activationBackward(act[l], g, gOff, pre[l], post[l], sigma[l], r0 * n, 0, m * n, gz);
                 }
                 float[] in = l == 0 ? x : post[l - 1];
                 int inOff = r0 * k;

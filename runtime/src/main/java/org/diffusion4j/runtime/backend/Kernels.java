@@ -606,40 +606,40 @@ final class Kernels {
     }
 
     /**
-     * {@code out[i] = g[gOff + i]·f'(pre)} for i &lt; count, element by element as the op-by-op
+     * {@code out[i] = g[gOff + i]·f'(pre)} for from ≤ i &lt; count, element by element as the op-by-op
      * chain rule computes it (the default {@code Backend.mlpBackward}): ReLU {@code g·step(z)}, SiLU
      * {@link #siluBackward}'s formula, sigmoid {@code g·(y·(−y + 1))}, tanh {@code g·(−y² + 1)}
      * from the layer's output y; a copy of g without an activation. pre, post and sigma are read
      * from {@code off}.
      */
     static void activationBackward(int act, float[] g, int gOff, float[] pre, float[] post, float[] sigma, int off,
-                                   int count, float[] out) {
+                                   int from, int count, float[] out) {
         switch (act) {
             case RELU -> {
-                for (int i = 0; i < count; i++) {
+                for (int i = from; i < count; i++) {
                     out[i] = g[gOff + i] * Math.signum(Math.max(pre[off + i], 0f));
                 }
             }
             case SILU -> {
-                for (int i = 0; i < count; i++) {
+                for (int i = from; i < count; i++) {
                     float gi = g[gOff + i];
                     float s = sigma[off + i];
                     out[i] = gi * s + (gi * pre[off + i]) * (s * (1f - s));
                 }
             }
             case SIGMOID -> {
-                for (int i = 0; i < count; i++) {
+                for (int i = from; i < count; i++) {
                     float y = post[off + i];
                     out[i] = g[gOff + i] * (y * (-1f * y + 1f));
                 }
             }
             case TANH -> {
-                for (int i = 0; i < count; i++) {
+                for (int i = from; i < count; i++) {
                     float y = post[off + i];
                     out[i] = g[gOff + i] * (-1f * (y * y) + 1f);
                 }
             }
-            default -> System.arraycopy(g, gOff, out, 0, count);
+            default -> System.arraycopy(g, gOff + from, out, from, count - from);
         }
     }
 

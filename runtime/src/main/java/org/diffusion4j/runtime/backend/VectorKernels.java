@@ -86,7 +86,7 @@ final class VectorKernels {
      * {@link Kernels#activationBackward}'s SiLU case lane by lane, the same operations in the same
      * order: {@code out[i] = g·s + (g·z)·(s·(1−s))} with g from {@code gOff}, z and s from {@code off}.
      */
-    static void siluBackward(float[] g, int gOff, float[] pre, float[] sigma, int off, int count, float[] out) {
+    private static void siluBackward(float[] g, int gOff, float[] pre, float[] sigma, int off, int count, float[] out) {
         int i = 0;
         for (; i <= count - L; i += L) {
             FloatVector gi = FloatVector.fromArray(S, g, gOff + i);
@@ -95,10 +95,16 @@ final class VectorKernels {
             FloatVector ds = s.mul(FloatVector.broadcast(S, 1f).sub(s));
             gi.mul(s).add(gi.mul(z).mul(ds)).intoArray(out, i);
         }
-        for (; i < count; i++) {
-            float gi = g[gOff + i];
-            float s = sigma[off + i];
-            out[i] = gi * s + (gi * pre[off + i]) * (s * (1f - s));
+        Kernels.activationBackward(Kernels.SILU, g, gOff, pre, null, sigma, off, i, count, out);
+    }
+
+    /** {@link Kernels#activationBackward} with vectors for ReLU and SiLU (the same bits); the rest as is. */
+    static void activationBackward(int act, float[] g, int gOff, float[] pre, float[] post, float[] sigma, int off,
+                                   int count, float[] out) {
+        switch (act) {
+            case Kernels.RELU -> reluBackward(g, gOff, pre, off, count, out);
+            case Kernels.SILU -> siluBackward(g, gOff, pre, sigma, off, count, out);
+            default -> Kernels.activationBackward(act, g, gOff, pre, post, sigma, off, 0, count, out);
         }
     }
 
@@ -106,7 +112,7 @@ final class VectorKernels {
      * {@link Kernels#activationBackward}'s ReLU case lane by lane: {@code g·step(z)} with step 1
      * where z &gt; 0, NaN where z is NaN and 0 elsewhere, which is {@code signum(max(z, 0))}.
      */
-    static void reluBackward(float[] g, int gOff, float[] pre, int off, int count, float[] out) {
+    private static void reluBackward(float[] g, int gOff, float[] pre, int off, int count, float[] out) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector zero = FloatVector.zero(S);
         FloatVector nan = FloatVector.broadcast(S, Float.NaN);
@@ -117,9 +123,7 @@ final class VectorKernels {
                     .blend(nan, z.test(VectorOperators.IS_NAN));
             FloatVector.fromArray(S, g, gOff + i).mul(step).intoArray(out, i);
         }
-        for (; i < count; i++) {
-            out[i] = g[gOff + i] * Math.signum(Math.max(pre[off + i], 0f));
-        }
+        Kernels.activationBackward(Kernels.RELU, g, gOff, pre, null, null, off, i, count, out);
     }
 
     /** {@link Kernels#columnSums} with vectors across columns: the same additions in the same order. */
