@@ -17,8 +17,27 @@ public interface ComponentContext {
      */
     Rng rng();
 
-    /** Dimension of one data point (2 for the toy datasets). */
+    /** Number of values in one data sample (2 for the toy datasets, 784 for 28×28 grey images). */
     int dataDimension();
+
+    /**
+     * Shape of one data sample: {@code [dataDimension()]} for points, {@code [channels, height,
+     * width]} for images. A network builds itself for this shape.
+     *
+     * @since SPI 1.3
+     */
+    default int[] dataShape() {
+        return new int[]{dataDimension()};
+    }
+
+    /**
+     * How many class labels the dataset's samples carry, 0 for unlabelled data.
+     *
+     * @since SPI 1.3
+     */
+    default int dataLabelCount() {
+        return 0;
+    }
 
     /**
      * How many values the network must output per data point beyond the data dimension

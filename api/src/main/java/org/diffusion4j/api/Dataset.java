@@ -1,13 +1,32 @@
 package org.diffusion4j.api;
 
-/** A source of data points: a synthetic distribution or a user's file. */
+/** A source of data: a synthetic distribution, a user's point file, an image set. */
 public interface Dataset {
 
-    /** Dimension of one point. */
+    /** Number of values in one sample (2 for the toy datasets, 784 for a 28×28 grey image). */
     int dimension();
 
     /**
-     * The points of one split. Synthetic datasets draw each split from its own seeded stream;
+     * The shape of one sample: {@code [dimension]} for points, {@code [channels, height, width]}
+     * for images. Its product is {@link #dimension()}.
+     *
+     * @since SPI 1.3
+     */
+    default int[] sampleShape() {
+        return new int[]{dimension()};
+    }
+
+    /**
+     * How many class labels the samples carry (labels 0 .. n−1), 0 for unlabelled data.
+     *
+     * @since SPI 1.3
+     */
+    default int labelCount() {
+        return 0;
+    }
+
+    /**
+     * The samples of one split. Synthetic datasets draw each split from its own seeded stream;
      * file datasets read their files.
      *
      * @throws IllegalArgumentException (with a message naming the file and problem) when the data cannot be read

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.io.PointFiles;
+import org.junit.jupiter.api.Assumptions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,8 +57,17 @@ class ExamplesIT {
     void exampleSpecTrainsAndSamples(String example) throws IOException {
         Path spec = d4j.home().resolve("examples").resolve(example);
         Path out = tmp.resolve("work").resolve("example-" + example.replace('.', '-'));
+        boolean images = Files.readString(spec).contains("name: fashion-mnist");
+        if (images) {
+            Assumptions.assumeTrue(Files.isDirectory(ImagesIT.FMNIST), "dataset-fashion-mnist is not installed");
+        }
+        String steps = images ? "8" : "60";
         List<String> args = new ArrayList<>(List.of("train", "--spec", spec.toString(), "--out", out.toString(),
-                "--set", "training.steps=60"));
+                "--set", "training.steps=" + steps));
+        if (images) {
+            // a U-Net on a few images: the example must run end to end, not learn
+            args.addAll(List.of("--set", "dataset.train-subset=64", "--set", "training.batch-size=8"));
+        }
         if (Files.readString(spec).contains("name: points")) {
             // the user's own point cloud
             StringBuilder csv = new StringBuilder("x,y\n");
@@ -67,11 +79,19 @@ class ExamplesIT {
             args.addAll(List.of("--set", "dataset.train=" + points));
         }
         Checks.succeeded(d4j.run(args.toArray(String[]::new)));
-        assertThat(SafetensorsReader.read(out.resolve("checkpoint.safetensors")).metadata().get("step")).isEqualTo("60");
-        Path samples = tmp.resolve("work").resolve("samples-" + example.replace('.', '-') + ".csv");
+        assertThat(SafetensorsReader.read(out.resolve("checkpoint.safetensors")).metadata().get("step")).isEqualTo(steps);
+        Path samples = tmp.resolve("work").resolve("samples-" + example.replace('.', '-') + (images ? ".npy" : ".csv"));
+        int count = images ? 4 : 200;
         Checks.succeeded(d4j.run("sample", "--checkpoint", out.toString(), "--out", samples.toString(), "--set",
-                "sampling.count=200"));
-        Checks.pointsCsv(samples, 200);
+                "sampling.count=" + count));
+        if (images) {
+            PointSet x = PointFiles.read(samples);
+            assertThat(x.sampleShape()).containsExactly(1, 28, 28);
+            assertThat(x.count()).isEqualTo(count);
+            assertThat(samples.resolveSibling(samples.getFileName().toString().replace(".npy", ".png"))).isRegularFile();
+        } else {
+            Checks.pointsCsv(samples, 200);
+        }
     }
 
     @ParameterizedTest

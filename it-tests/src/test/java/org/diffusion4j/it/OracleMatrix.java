@@ -79,8 +79,13 @@ final class OracleMatrix {
 
     /** Creates a component through the registry: options checked against its declared config, defaults filled in. */
     <T> T create(Kind kind, String name, Map<String, ?> options) {
+        return create(kind, name, options, MIXTURE.dimension());
+    }
+
+    /** {@link #create(Kind, String, Map)} for data of another dimension. */
+    <T> T create(Kind kind, String name, Map<String, ?> options, int dimension) {
         ComponentRef ref = new ComponentRef(kind.id(), name, new LinkedHashMap<>(options));
-        return new Components(registry, backend, 7).create(kind, kind.id(), ref, MIXTURE.dimension(), 0);
+        return new Components(registry, backend, 7).create(kind, kind.id(), ref, dimension, 0);
     }
 
     /**

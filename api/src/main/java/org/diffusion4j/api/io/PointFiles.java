@@ -14,9 +14,10 @@ import java.util.Locale;
 import org.diffusion4j.api.PointSet;
 
 /**
- * Point clouds on disk: CSV with a header line ({@code x,y}, one point per line) and NumPy
- * {@code .npy} (version 1–3, 2-D, little- or big-endian float32/float64, C order). Errors name the
- * file and the problem.
+ * Samples on disk: CSV with a header line ({@code x,y}, one point per line; points only) and NumPy
+ * {@code .npy} (version 1–3, little- or big-endian float32/float64, C order) of shape
+ * {@code [count, ...sampleShape]}: {@code [N, D]} for points, {@code [N, C, H, W]} for images.
+ * Errors name the file and the problem.
  */
 public final class PointFiles {
 
@@ -83,8 +84,18 @@ public final class PointFiles {
         }
     }
 
-    /** Writes a CSV with header {@code x,y} (2-D) or {@code x0,x1,…}; values printed to round-trip exactly. */
+    /**
+     * Writes a CSV with header {@code x,y} (2-D) or {@code x0,x1,…}; values printed to round-trip exactly.
+     *
+     * @throws IllegalArgumentException when the samples are not points ({@code sampleShape} of rank
+     *                                  other than 1, images say): CSV holds points only, use .npy
+     */
     public static void writeCsv(PointSet points, Writer out) throws IOException {
+        int[] shape = points.sampleShape();
+        if (shape.length != 1) {
+            throw new IllegalArgumentException("samples of shape " + java.util.Arrays.toString(shape)
+                    + " cannot be written as CSV, which holds points [count, dimension] only; use a .npy file");
+        }
         int d = points.dimension();
         StringBuilder sb = new StringBuilder();
         for (int j = 0; j < d; j++) {
@@ -102,12 +113,16 @@ public final class PointFiles {
     }
 
     /**
-     * The points as a NumPy {@code .npy} file (format 1.0, little-endian float32, C order), readable
-     * by {@code numpy.load} and by {@link #readNpy}.
+     * The samples as a NumPy {@code .npy} file (format 1.0, little-endian float32, C order) of shape
+     * {@code [count, ...sampleShape]} ({@code (N, D)} for points, {@code (N, 1, 28, 28)} for grey
+     * 28×28 images), readable by {@code numpy.load} and by {@link #readNpy}.
      */
     public static byte[] toNpy(PointSet points) {
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + points.count() + ", "
-                + points.dimension() + "), }";
+        StringBuilder shape = new StringBuilder().append(points.count());
+        for (int s : points.sampleShape()) {
+            shape.append(", ").append(s);
+        }
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
         // magic (6) + version (2) + length (2) + header, padded with spaces and a newline to a multiple of 64
         int unpadded = 10 + dict.length() + 1;
         String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
@@ -122,7 +137,11 @@ public final class PointFiles {
         return b.array();
     }
 
-    /** Reads a 2-D float32 or float64 {@code .npy} array. */
+    /**
+     * Reads a float32 or float64 {@code .npy} array of at least two dimensions {@code [count, ...]}:
+     * one sample per entry of the first axis, {@code sampleShape} = the rest of the shape
+     * ({@code [D]} for a 2-D array of points, {@code [C, H, W]} for a 4-D array of images).
+     */
     public static PointSet readNpy(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] magic = in.readNBytes(8);
@@ -132,19 +151,51 @@ public final class PointFiles {
             }
             int major = magic[6];
             byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
+            if (lenBytes.length < (major == 1 ? 2 : 4)) {
+                throw new IllegalArgumentException("data file " + file + " is truncated inside its .npy header");
+            }
             ByteBuffer lb = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN);
             long headerLen = major == 1 ? (lb.getShort() & 0xffff) : (lb.getInt() & 0xffffffffL);
-            String header = new String(in.readNBytes((int) headerLen), StandardCharsets.ISO_8859_1);
+            if (headerLen > 1 << 20) {
+                throw new IllegalArgumentException("data file " + file + " has an implausible .npy header length "
+                        + headerLen);
+            }
+            byte[] headerBytes = in.readNBytes((int) headerLen);
+            if (headerBytes.length < headerLen) {
+                throw new IllegalArgumentException("data file " + file + " is truncated inside its .npy header");
+            }
+            String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
             String descr = field(header, "descr", file);
             boolean fortran = field(header, "fortran_order", file).startsWith("True");
             String shape = field(header, "shape", file);
             String[] dims = shape.replaceAll("[()\\s]", "").split(",");
-            if (fortran || dims.length != 2 || dims[1].isEmpty()) {
-                throw new IllegalArgumentException("data file " + file + " must hold a 2-D C-order array, has shape "
-                        + shape + (fortran ? " in Fortran order" : ""));
+            if (fortran || dims.length < 2 || dims[dims.length - 1].isEmpty()) {
+                throw new IllegalArgumentException("data file " + file + " must hold a C-order array [count, ...sample "
+                        + "shape] of at least 2 dimensions (2-D [count, dimension] for points), has shape " + shape
+                        + (fortran ? " in Fortran order" : ""));
             }
-            int n = Integer.parseInt(dims[0]);
-            int d = Integer.parseInt(dims[1]);
+            int[] sampleShape = new int[dims.length - 1];
+            int n;
+            long d = 1;
+            try {
+                n = Integer.parseInt(dims[0]);
+                for (int k = 1; k < dims.length; k++) {
+                    sampleShape[k - 1] = Integer.parseInt(dims[k]);
+                    d *= sampleShape[k - 1];
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("data file " + file + " has a malformed .npy shape " + shape);
+            }
+            for (int s : sampleShape) {
+                if (s < 1) {
+                    throw new IllegalArgumentException("data file " + file + " has shape " + shape
+                            + "; every sample dimension must be at least 1");
+                }
+            }
+            if (n < 0 || (long) n * d > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("data file " + file + " has shape " + shape
+                        + ", too many values for one array (at most " + (Integer.MAX_VALUE - 8) + ")");
+            }
             ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             String type = descr.substring(1);
             int width = switch (type) {
@@ -153,17 +204,25 @@ public final class PointFiles {
                 default -> throw new IllegalArgumentException("data file " + file + " has dtype " + descr
                         + "; allowed: float32 (<f4), float64 (<f8)");
             };
-            byte[] body = in.readNBytes(n * d * width);
-            if (body.length != n * d * width) {
-                throw new IllegalArgumentException("data file " + file + " is truncated: " + body.length + " of "
-                        + (long) n * d * width + " data bytes");
+            int total = (int) (n * d);
+            float[] v = new float[total];
+            // In chunks, so a large file never needs its bytes and its floats in memory at once.
+            byte[] chunk = new byte[width * 8192];
+            int i = 0;
+            while (i < total) {
+                int count = Math.min(8192, total - i);
+                int got = in.readNBytes(chunk, 0, count * width);
+                if (got < count * width) {
+                    throw new IllegalArgumentException("data file " + file + " is truncated: " + ((long) i * width + got)
+                            + " of " + (long) total * width + " data bytes");
+                }
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, got).order(order);
+                for (int k = 0; k < count; k++) {
+                    v[i + k] = width == 4 ? b.getFloat() : (float) b.getDouble();
+                }
+                i += count;
             }
-            ByteBuffer b = ByteBuffer.wrap(body).order(order);
-            float[] v = new float[n * d];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = width == 4 ? b.getFloat() : (float) b.getDouble();
-            }
-            return new PointSet(d, v);
+            return new PointSet(sampleShape, v, null);
         }
     }
 

@@ -265,6 +265,114 @@ public interface Backend extends AutoCloseable {
     void gatherRows(Storage src, int cols, int[] indices, Storage dst);
 
     /**
+     * Adds rows of {@code src} (rows × cols) into rows of {@code dst}:
+     * {@code dst[indices[r], :] += src[r, :]}, for r = 0, 1, … in that order, so repeated indices
+     * are summed in a fixed order (the backward pass of {@link #gatherRows}, as embeddings need it).
+     * The default multiplies by a one-hot matrix with {@link #gemm} (accumulating into dst).
+     *
+     * <p>Since SPI 1.3.
+     */
+    default void indexAdd(int rows, int cols, int[] indices, Storage src, Storage dst, int dstRows) {
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        float[] oneHot = new float[rows * dstRows];
+        for (int r = 0; r < rows; r++) {
+            oneHot[r * dstRows + indices[r]] = 1f;
+        }
+        gemm(1, true, false, dstRows, cols, rows, upload(oneHot), 0, src, 0, dst, true);
+    }
+
+    // ------------------------------------------------------------------ images (SPI 1.3)
+
+    /**
+     * 2-D convolution, PyTorch's {@code conv2d} (a cross-correlation with zero padding):
+     * x is [batch, inChannels, height, width], weight [outChannels, inChannels, kernelH, kernelW],
+     * bias [outChannels] or null, out [batch, outChannels, outH, outW] (overwritten) with
+     * {@code outH = (height + 2·padding − kernelH) / stride + 1}, likewise outW:
+     * {@code out[b, o, y, x] = Σ_{c, i, j} w[o, c, i, j] · x[b, c, y·stride − padding + i,
+     * x·stride − padding + j] (+ bias[o])}, the bias added after the sum.
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void conv2d(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
+                        int stride, int padding, Storage x, Storage weight, Storage bias, Storage out) {
+        throw unsupported("conv2d");
+    }
+
+    /**
+     * The gradient of {@link #conv2d} with respect to its input (a transposed convolution):
+     * {@code gradInput[b, c, y, x] = Σ gradOut[b, o, oy, ox] · w[o, c, i, j]} over the output
+     * positions that read (y, x). gradInput [batch, inChannels, height, width] is overwritten.
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void conv2dBackwardInput(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                     int kernelW, int stride, int padding, Storage gradOut, Storage weight,
+                                     Storage gradInput) {
+        throw unsupported("conv2dBackwardInput");
+    }
+
+    /**
+     * The gradient of {@link #conv2d} with respect to its weight:
+     * {@code gradWeight[o, c, i, j] = Σ_{b, oy, ox} gradOut[b, o, oy, ox] · x[b, c, oy·stride − padding + i,
+     * ox·stride − padding + j]}, summed over the batch in a fixed order. gradWeight
+     * [outChannels, inChannels, kernelH, kernelW] is overwritten.
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void conv2dBackwardWeight(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                      int kernelW, int stride, int padding, Storage x, Storage gradOut,
+                                      Storage gradWeight) {
+        throw unsupported("conv2dBackwardWeight");
+    }
+
+    /**
+     * Softmax of each row of a row-major rows × cols matrix, numerically stable:
+     * {@code out[r, j] = exp(x[r, j] − max_r) / Σ_j exp(x[r, j] − max_r)}.
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void softmaxRows(int rows, int cols, Storage x, Storage out) {
+        throw unsupported("softmaxRows");
+    }
+
+    /**
+     * Group normalisation (Wu and He 2018), PyTorch's {@code GroupNorm}: x is [batch, channels,
+     * spatial] with the channels cut into {@code groups} groups of consecutive channels; for each
+     * (b, g) the mean μ and the biased variance σ² over its channels·spatial / groups values give
+     * {@code out = (x − μ)·rstd·gamma[c] + beta[c]} with {@code rstd = 1/√(σ² + eps)}.
+     * {@code mean} and {@code rstd} (batch·groups floats each) receive μ and rstd for the backward
+     * pass. gamma and beta may be null (1 and 0).
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void groupNormForward(int batch, int channels, int spatial, int groups, float eps, Storage x,
+                                  Storage gamma, Storage beta, Storage out, Storage mean, Storage rstd) {
+        throw unsupported("groupNormForward");
+    }
+
+    /**
+     * The backward pass of {@link #groupNormForward} from gradOut: with x̂ = (x − μ)·rstd and
+     * ĝ = gradOut·gamma, {@code gradX = rstd·(ĝ − mean_group(ĝ) − x̂·mean_group(ĝ·x̂))},
+     * {@code gradGamma[c] = Σ_{b, s} gradOut·x̂}, {@code gradBeta[c] = Σ_{b, s} gradOut}, sums in a
+     * fixed order. Outputs are overwritten; gradGamma and gradBeta may be null (not wanted), gamma
+     * may be null (1).
+     *
+     * <p>Since SPI 1.3. The default throws {@link UnsupportedOperationException}.
+     */
+    default void groupNormBackward(int batch, int channels, int spatial, int groups, Storage x, Storage gamma,
+                                   Storage mean, Storage rstd, Storage gradOut, Storage gradX, Storage gradGamma,
+                                   Storage gradBeta) {
+        throw unsupported("groupNormBackward");
+    }
+
+    private UnsupportedOperationException unsupported(String kernel) {
+        return new UnsupportedOperationException("the " + name() + " backend has no " + kernel
+                + " kernel (Backend SPI 1.3)");
+    }
+
+    /**
      * Standard normal values from counter-based streams: element (r, c) is a pure function of
      * {@code rowKeys[r]} and {@code counter + c} (see {@link Rng#normal(long, long)}), so it does
      * not depend on the thread that computes it or on the other rows.

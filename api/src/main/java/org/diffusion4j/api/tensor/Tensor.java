@@ -449,25 +449,30 @@ public final class Tensor {
     }
 
     /**
-     * Matrix product {@code op(this) · op(b)} of 2-D tensors, where op transposes when asked:
-     * the transposes are folded into the GEMM kernel instead of materialised.
+     * Matrix product {@code op(this) · op(b)}, where op transposes (the last two dimensions) when
+     * asked: the transposes are folded into the GEMM kernel instead of materialised. Both operands
+     * are 2-D ([m, k] · [k, n]) or both 3-D with the same leading batch dimension
+     * ([batch, m, k] · [batch, k, n], one product per batch entry; since SPI 1.3).
      */
     public Tensor matmul(Tensor b, boolean transA, boolean transB) {
         sameBackend(b);
-        if (rank() != 2 || b.rank() != 2) {
-            throw new IllegalArgumentException("matmul needs 2-D tensors, got " + Arrays.toString(shape) + " and "
-                    + Arrays.toString(b.shape));
+        int r = rank();
+        if ((r != 2 && r != 3) || b.rank() != r || (r == 3 && shape[0] != b.shape[0])) {
+            throw new IllegalArgumentException("matmul needs two 2-D tensors or two 3-D tensors with the same batch,"
+                    + " got " + Arrays.toString(shape) + " and " + Arrays.toString(b.shape));
         }
-        int m = transA ? shape[1] : shape[0];
-        int k = transA ? shape[0] : shape[1];
-        int kb = transB ? b.shape[1] : b.shape[0];
-        int n = transB ? b.shape[0] : b.shape[1];
+        int batch = r == 3 ? shape[0] : 1;
+        int o = r - 2;
+        int m = transA ? shape[o + 1] : shape[o];
+        int k = transA ? shape[o] : shape[o + 1];
+        int kb = transB ? b.shape[o + 1] : b.shape[o];
+        int n = transB ? b.shape[o] : b.shape[o + 1];
         if (k != kb) {
             throw new IllegalArgumentException("matmul: inner dimensions differ, " + Arrays.toString(shape)
                     + (transA ? "ᵀ" : "") + " · " + Arrays.toString(b.shape) + (transB ? "ᵀ" : ""));
         }
-        Tensor out = output(backend, m, n);
-        backend.gemm(1, transA, transB, m, n, k, storage, 0, b.storage, 0, out.storage, false);
+        Tensor out = r == 3 ? output(backend, batch, m, n) : output(backend, m, n);
+        backend.gemm(batch, transA, transB, m, n, k, storage, m * k, b.storage, k * n, out.storage, false);
         return record(out, (g, in, y) -> {
             Tensor a0 = in[0];
             Tensor b0 = in[1];
@@ -658,6 +663,364 @@ public final class Tensor {
         Tensor out = output(backend, indices.length, shape[1]);
         backend.gatherRows(storage, shape[1], indices, out.storage);
         return out;
+    }
+
+    // ---------------------------------------------------------------- images (SPI 1.3)
+
+    /** The sizes of one convolution: input [b, cin, h, w], weight [cout, cin, kh, kw], output [b, cout, ho, wo]. */
+    private record Conv(int b, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad, int ho, int wo) {
+
+        void forward(Backend be, Storage x, Storage weight, Storage bias, Storage out) {
+            be.conv2d(b, cin, h, w, cout, kh, kw, stride, pad, x, weight, bias, out);
+        }
+
+        void backwardInput(Backend be, Storage g, Storage weight, Storage gx) {
+            be.conv2dBackwardInput(b, cin, h, w, cout, kh, kw, stride, pad, g, weight, gx);
+        }
+
+        void backwardWeight(Backend be, Storage x, Storage g, Storage gw) {
+            be.conv2dBackwardWeight(b, cin, h, w, cout, kh, kw, stride, pad, x, g, gw);
+        }
+    }
+
+    /**
+     * 2-D convolution with PyTorch's {@code nn.Conv2d} semantics (a cross-correlation with zero
+     * padding): this [B, Cin, H, W], weight [Cout, Cin, kh, kw], bias [Cout] or null; the result is
+     * [B, Cout, Ho, Wo] with {@code Ho = (H + 2·padding − kh) / stride + 1}, likewise Wo. Its
+     * gradients are a transposed convolution (input), a correlation of input and output gradient
+     * (weight) and a sum over B, Ho, Wo (bias); those are differentiable operations too, so
+     * gradients of gradients work.
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+        sameBackend(weight);
+        if (rank() != 4 || weight.rank() != 4 || weight.shape[1] != shape[1]) {
+            throw new IllegalArgumentException("conv2d needs an input [B, Cin, H, W] and a weight [Cout, Cin, kh, kw],"
+                    + " got " + Arrays.toString(shape) + " and " + Arrays.toString(weight.shape));
+        }
+        if (stride < 1 || padding < 0) {
+            throw new IllegalArgumentException("conv2d: stride " + stride + " and padding " + padding);
+        }
+        int cout = weight.shape[0];
+        if (bias != null) {
+            sameBackend(bias);
+            if (bias.size != cout || bias.rank() != 1) {
+                throw new IllegalArgumentException("conv2d: bias " + Arrays.toString(bias.shape) + " for " + cout
+                        + " output channels");
+            }
+        }
+        int kh = weight.shape[2];
+        int kw = weight.shape[3];
+        int hp = shape[2] + 2 * padding;
+        int wp = shape[3] + 2 * padding;
+        if (hp < kh || wp < kw) {
+            throw new IllegalArgumentException("conv2d: kernel " + kh + "×" + kw + " larger than the padded input "
+                    + hp + "×" + wp);
+        }
+        Conv c = new Conv(shape[0], shape[1], shape[2], shape[3], cout, kh, kw, stride, padding,
+                (hp - kh) / stride + 1, (wp - kw) / stride + 1);
+        Tensor out = output(backend, c.b, cout, c.ho, c.wo);
+        c.forward(backend, storage, weight.storage, bias == null ? null : bias.storage, out.storage);
+        Tensor x0 = this;
+        BackwardRule rule = (g, in, y) -> new Tensor[]{
+                x0.requiresGrad ? convInputGrad(g, in[1], c) : null,
+                weight.requiresGrad ? convWeightGrad(in[0], g, c) : null,
+                in.length > 2 ? g.sumTo(new int[]{1, cout, 1, 1}).reshape(cout) : null};
+        return bias == null ? record(out, rule, this, weight) : record(out, rule, this, weight, bias);
+    }
+
+    /** The input gradient of a convolution: a transposed convolution of g by w. */
+    private static Tensor convInputGrad(Tensor g, Tensor w, Conv c) {
+        Tensor out = output(g.backend, c.b, c.cin, c.h, c.w);
+        c.backwardInput(g.backend, g.storage, w.storage, out.storage);
+        // Linear in g and in w: ⟨convInputGrad(g, w), G⟩ = ⟨g, conv(G, w)⟩.
+        return out.record(out, (gg, in, y) -> new Tensor[]{
+                gg.conv2d(in[1], null, c.stride, c.pad), convWeightGrad(gg, in[0], c)}, g, w);
+    }
+
+    /** The weight gradient of a convolution: the correlation of the input x with g, summed over the batch. */
+    private static Tensor convWeightGrad(Tensor x, Tensor g, Conv c) {
+        Tensor out = output(x.backend, c.cout, c.cin, c.kh, c.kw);
+        c.backwardWeight(x.backend, x.storage, g.storage, out.storage);
+        // Linear in x and in g: ⟨convWeightGrad(x, g), W⟩ = ⟨conv(x, W), g⟩.
+        return out.record(out, (gw, in, y) -> new Tensor[]{
+                convInputGrad(in[1], gw, c), in[0].conv2d(gw, null, c.stride, c.pad)}, x, g);
+    }
+
+    /**
+     * Softmax along the last dimension, numerically stable (the row maximum is subtracted first).
+     * Its gradient {@code y ⊙ (g − Σ(g ⊙ y))} is written with tensor operations.
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor softmax() {
+        if (rank() == 0) {
+            throw new IllegalArgumentException("softmax needs at least one dimension");
+        }
+        int cols = shape[shape.length - 1];
+        Tensor out = output(backend, shape);
+        backend.softmaxRows(cols == 0 ? 0 : size / cols, cols, storage, out.storage);
+        return record(out, (g, in, y) -> new Tensor[]{y.mul(g.sub(g.mul(y).sum(-1)))}, this);
+    }
+
+    /**
+     * Elements {@code start … start+length−1} along dimension {@code dim} (negative counts from the
+     * end); the other dimensions are kept. For dim 1 of [B, C, H, W], a block of channels.
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor narrow(int dim, int start, int length) {
+        int d = dim < 0 ? shape.length + dim : dim;
+        if (d < 0 || d >= shape.length || start < 0 || length < 0 || start + length > shape[d]) {
+            throw new IllegalArgumentException("narrow(" + dim + ", " + start + ", " + length + ") of "
+                    + Arrays.toString(shape));
+        }
+        int[] outShape = shape.clone();
+        outShape[d] = length;
+        int rows = 1;
+        for (int i = 0; i < d; i++) {
+            rows *= shape[i];
+        }
+        int inner = 1;
+        for (int i = d + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        Tensor out = output(backend, outShape);
+        backend.copyColumns(storage, shape[d] * inner, start * inner, out.storage, length * inner, 0, rows,
+                length * inner);
+        int full = shape[d];
+        return record(out, (g, in, y) -> new Tensor[]{g.padDim(d, start, full)}, this);
+    }
+
+    /** Places this tensor at {@code start} along {@code d} of a zero tensor {@code full} long there. */
+    private Tensor padDim(int d, int start, int full) {
+        int[] outShape = shape.clone();
+        outShape[d] = full;
+        int rows = 1;
+        for (int i = 0; i < d; i++) {
+            rows *= shape[i];
+        }
+        int length = shape[d];
+        int inner = 1;
+        for (int i = d + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        Tensor out = zeros(backend, outShape);
+        backend.copyColumns(storage, length * inner, 0, out.storage, full * inner, start * inner, rows,
+                length * inner);
+        return record(out, (g, in, y) -> new Tensor[]{g.narrow(d, start, length)}, this);
+    }
+
+    /**
+     * Concatenation along dimension {@code dim} (negative counts from the end) of tensors whose
+     * other dimensions agree. For dim 1 of [B, C, H, W], channels (a U-Net's skip connections).
+     *
+     * <p>Since SPI 1.3.
+     */
+    public static Tensor concat(int dim, Tensor... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("concat needs at least one tensor");
+        }
+        int[] first = parts[0].shape;
+        int d = dim < 0 ? first.length + dim : dim;
+        if (d < 0 || d >= first.length) {
+            throw new IllegalArgumentException("concat: no dimension " + dim + " in " + Arrays.toString(first));
+        }
+        int total = 0;
+        for (Tensor p : parts) {
+            parts[0].sameBackend(p);
+            boolean ok = p.shape.length == first.length;
+            for (int i = 0; ok && i < first.length; i++) {
+                ok = i == d || p.shape[i] == first[i];
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("concat along " + d + ": " + Arrays.toString(p.shape)
+                        + " does not match " + Arrays.toString(first));
+            }
+            total += p.shape[d];
+        }
+        int rows = 1;
+        for (int i = 0; i < d; i++) {
+            rows *= first[i];
+        }
+        int inner = 1;
+        for (int i = d + 1; i < first.length; i++) {
+            inner *= first[i];
+        }
+        int[] outShape = first.clone();
+        outShape[d] = total;
+        Backend be = parts[0].backend;
+        Tensor out = output(be, outShape);
+        int[] starts = new int[parts.length];
+        int start = 0;
+        for (int i = 0; i < parts.length; i++) {
+            starts[i] = start;
+            int len = parts[i].shape[d];
+            be.copyColumns(parts[i].storage, len * inner, 0, out.storage, total * inner, start * inner, rows,
+                    len * inner);
+            start += len;
+        }
+        return out.record(out, (g, in, y) -> {
+            Tensor[] grads = new Tensor[in.length];
+            for (int i = 0; i < in.length; i++) {
+                grads[i] = g.narrow(d, starts[i], in[i].shape[d]);
+            }
+            return grads;
+        }, parts);
+    }
+
+    /**
+     * Nearest-neighbour upsampling of [B, C, H, W] by an integer factor to [B, C, f·H, f·W]
+     * (each value repeated in an f × f block).
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor upsampleNearest(int factor) {
+        if (rank() != 4 || factor < 1) {
+            throw new IllegalArgumentException("upsampleNearest(" + factor + ") needs [B, C, H, W], got "
+                    + Arrays.toString(shape));
+        }
+        if (factor == 1) {
+            return this;
+        }
+        int rows = shape[0] * shape[1] * shape[2];
+        int w = shape[3];
+        return reshape(rows, 1, w, 1).broadcastTo(new int[]{rows, factor, w, factor})
+                .reshape(shape[0], shape[1], shape[2] * factor, w * factor);
+    }
+
+    /**
+     * Average pooling of [B, C, H, W] over k × k blocks (kernel = stride = k; H and W divisible by
+     * k) to [B, C, H/k, W/k].
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor avgPool(int k) {
+        if (rank() != 4 || k < 1 || shape[2] % k != 0 || shape[3] % k != 0) {
+            throw new IllegalArgumentException("avgPool(" + k + ") needs [B, C, H, W] with H and W divisible by "
+                    + k + ", got " + Arrays.toString(shape));
+        }
+        if (k == 1) {
+            return this;
+        }
+        int ho = shape[2] / k;
+        int wo = shape[3] / k;
+        int rows = shape[0] * shape[1] * ho;
+        return reshape(rows, k, wo, k).sumTo(new int[]{rows, 1, wo, 1}).mul(1.0 / (k * k))
+                .reshape(shape[0], shape[1], ho, wo);
+    }
+
+    /**
+     * Group normalisation (Wu and He 2018) with PyTorch's {@code nn.GroupNorm} semantics: this is
+     * [B, C, ...] (any number of trailing dimensions, at least one), the C channels are cut into
+     * {@code groups} groups of consecutive channels, each (sample, group) is normalised by its mean
+     * and biased variance ({@code eps} inside the square root), then scaled by gamma [C] and
+     * shifted by beta [C] (either may be null: 1 and 0). Forward and backward are one fused
+     * kernel each; when a second-order graph is built, the gradient goes through the same
+     * computation written with tensor operations.
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor groupNorm(int groups, Tensor gamma, Tensor beta, double eps) {
+        if (rank() < 2 || groups < 1 || shape[1] % groups != 0) {
+            throw new IllegalArgumentException("groupNorm(" + groups + ") needs [B, C, ...] with C divisible by the"
+                    + " groups, got " + Arrays.toString(shape));
+        }
+        int c = shape[1];
+        for (Tensor p : new Tensor[]{gamma, beta}) {
+            if (p != null) {
+                sameBackend(p);
+                if (p.size != c) {
+                    throw new IllegalArgumentException("groupNorm: affine parameter " + Arrays.toString(p.shape)
+                            + " for " + c + " channels");
+                }
+            }
+        }
+        int batch = shape[0];
+        int spatial = c == 0 || batch == 0 ? 0 : size / batch / c;
+        Tensor out = output(backend, shape);
+        Storage mean = backend.allocateOutput(batch * groups);
+        Storage rstd = backend.allocateOutput(batch * groups);
+        backend.groupNormForward(batch, c, spatial, groups, (float) eps, storage,
+                gamma == null ? null : gamma.storage, beta == null ? null : beta.storage, out.storage, mean, rstd);
+        List<Tensor> inputs = new ArrayList<>(3);
+        inputs.add(this);
+        if (gamma != null) {
+            inputs.add(gamma);
+        }
+        if (beta != null) {
+            inputs.add(beta);
+        }
+        Tensor[] ins = inputs.toArray(Tensor[]::new);
+        boolean hasGamma = gamma != null;
+        boolean hasBeta = beta != null;
+        int[] xShape = shape;
+        return record(out, (g, in, y) -> {
+            for (Tensor t : in) {
+                if (t.requiresGrad || g.requiresGrad) {
+                    Tensor h = groupNormComposite(in[0], groups, hasGamma ? in[1] : null,
+                            hasBeta ? in[hasGamma ? 2 : 1] : null, eps);
+                    return grad(h, g, List.of(in), true).toArray(Tensor[]::new);
+                }
+            }
+            Backend be = g.backend;
+            Tensor gx = output(be, xShape);
+            Tensor gGamma = hasGamma ? output(be, in[1].shape) : null;
+            Tensor gBeta = hasBeta ? output(be, in[hasGamma ? 2 : 1].shape) : null;
+            be.groupNormBackward(batch, c, spatial, groups, in[0].storage, hasGamma ? in[1].storage : null, mean,
+                    rstd, g.storage, gx.storage, gGamma == null ? null : gGamma.storage,
+                    gBeta == null ? null : gBeta.storage);
+            Tensor[] grads = new Tensor[in.length];
+            grads[0] = gx;
+            if (hasGamma) {
+                grads[1] = gGamma;
+            }
+            if (hasBeta) {
+                grads[hasGamma ? 2 : 1] = gBeta;
+            }
+            return grads;
+        }, ins);
+    }
+
+    /** {@link #groupNorm} written with differentiable tensor operations. */
+    private static Tensor groupNormComposite(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
+        int batch = x.shape[0];
+        int c = x.shape[1];
+        int per = x.size / batch / groups;
+        Tensor v = x.reshape(batch, groups, per);
+        Tensor centred = v.sub(v.sum(-1).mul(1.0 / per));
+        Tensor var = centred.square().sum(-1).mul(1.0 / per);
+        Tensor h = centred.mul(var.add(eps).pow(-0.5)).reshape(batch, c, x.size / batch / c);
+        if (gamma != null) {
+            h = h.mul(gamma.reshape(c, 1));
+        }
+        if (beta != null) {
+            h = h.add(beta.reshape(c, 1));
+        }
+        return h.reshape(x.shape);
+    }
+
+    /**
+     * Rows {@code rows} of a 2-D [n, d] tensor, as [rows.length, d], differentiable: the gradient
+     * adds each row's gradient back into its source row, repeated indices summed in a fixed order
+     * (an embedding table's lookup).
+     *
+     * <p>Since SPI 1.3.
+     */
+    public Tensor indexSelect(int[] rows) {
+        Tensor out = gatherRows(rows);
+        int n = shape[0];
+        int[] idx = rows.clone();
+        return record(out, (g, in, y) -> new Tensor[]{g.indexAddInto(idx, n)}, this);
+    }
+
+    /** A zero [n, d] tensor with row r of this added into row {@code rows[r]} (the adjoint of indexSelect). */
+    private Tensor indexAddInto(int[] rows, int n) {
+        int d = shape[1];
+        Tensor out = zeros(backend, n, d);
+        backend.indexAdd(rows.length, d, rows, storage, out.storage, n);
+        return record(out, (g, in, y) -> new Tensor[]{g.indexSelect(rows)}, this);
     }
 
     // ---------------------------------------------------------------- autodiff

@@ -302,12 +302,12 @@ public final class JavaBackend implements Backend {
                 (lo, hi) -> VectorKernels.packB(lo, hi, bv, bBatchStride, transB, k, n, packed, 0));
         int ai = transA ? 1 : k;
         int ap = transA ? m : 1;
-        int rows = VectorKernels.rowsPerItem(m, n);
+        int rows = VectorKernels.rowsPerItem(batch, m, n);
         double perItem = COST_VECTOR_FMA * rows * Math.min(n, VectorKernels.NC) * k + 100;
         parallel(VectorKernels.items(batch, m, n), perItem, (lo, hi) -> {
             Scratch own = scratch.get();
-            VectorKernels.gemm(lo, hi, av, aBatchStride, ai, ap, m, n, k, packed, bBatchStride == 0, cv, accumulate,
-                    bias, own.aPad(), own.cPad());
+            VectorKernels.gemm(lo, hi, batch, av, aBatchStride, ai, ap, m, n, k, packed, bBatchStride == 0, cv,
+                    accumulate, bias, own.aPad(), own.cPad());
         });
     }
 
@@ -829,6 +829,223 @@ public final class JavaBackend implements Backend {
                 (lo, hi) -> Kernels.gatherRows(lo, hi, sv, cols, indices, dv));
     }
 
+    // ------------------------------------------------------------------------------- images
+
+    /** Floats of im2col / im2row matrices per chunk of images: bounds the scratch memory of a convolution. */
+    private static final int CONV_CHUNK_FLOATS = 1 << 21;
+
+    /** Images per chunk: a function of the sizes only (so the weight gradient's sum order is fixed). */
+    private static int convChunk(int batch, long perImage) {
+        return (int) Math.max(1, Math.min(batch, CONV_CHUNK_FLOATS / Math.max(1, perImage)));
+    }
+
+    private static boolean pointwise(int kh, int kw, int stride, int padding) {
+        return kh == 1 && kw == 1 && stride == 1 && padding == 0;
+    }
+
+    /**
+     * im2col on chunks of images and one batched {@link #gemm} per chunk ({@code W · cols}, the
+     * weight shared); a 1×1 convolution with stride 1 is the GEMM alone. The bias is added after
+     * the products.
+     */
+    @Override
+    public void conv2d(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
+                       int stride, int padding, Storage x, Storage weight, Storage bias, Storage out) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        float[] bv = bias == null ? null : arr(bias);
+        int ho = (height + 2 * padding - kernelH) / stride + 1;
+        int wo = (width + 2 * padding - kernelW) / stride + 1;
+        int plane = ho * wo;
+        int k = inChannels * kernelH * kernelW;
+        if (batch <= 0 || outChannels <= 0 || plane <= 0) {
+            return;
+        }
+        double biasCost = COST_VECTOR * plane + 10;
+        if (k == 0 || pointwise(kernelH, kernelW, stride, padding)) {
+            gemm(batch, false, false, outChannels, plane, k, weight, 0, x, k * plane, out, false);
+            if (bv != null) {
+                parallel(batch * outChannels, biasCost, (lo, hi) ->
+                        ImageKernels.addChannelBias(lo, hi, ov, 0, ov, 0, outChannels, plane, bv));
+            }
+            return;
+        }
+        Scratch s = scratch.get();
+        int chunk = convChunk(batch, (long) k * plane);
+        float[] cols = s.buffer(Scratch.CONV_COLS, chunk * k * plane);
+        float[] staged = chunk == batch ? ov : s.buffer(Scratch.CONV_STAGE, chunk * outChannels * plane);
+        Storage colsS = new JavaStorage(cols);
+        Storage stagedS = chunk == batch ? out : new JavaStorage(staged);
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int nb = Math.min(chunk, batch - b0);
+            int xOff = b0 * inChannels * height * width;
+            parallel(nb * k, COST_VECTOR * plane + 10, (lo, hi) -> ImageKernels.im2col(lo, hi, xv, xOff, inChannels,
+                    height, width, kernelH, kernelW, stride, padding, ho, wo, cols));
+            gemm(nb, false, false, outChannels, plane, k, weight, 0, colsS, k * plane, stagedS, false);
+            if (staged != ov || bv != null) {
+                int oOff = b0 * outChannels * plane;
+                parallel(nb * outChannels, biasCost, (lo, hi) ->
+                        ImageKernels.addChannelBias(lo, hi, staged, 0, ov, oOff, outChannels, plane, bv));
+            }
+        }
+    }
+
+    /** {@code Wᵀ · gradOut} per image ({@link #gemm}), then col2im; a 1×1 convolution with stride 1 is the GEMM alone. */
+    @Override
+    public void conv2dBackwardInput(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                    int kernelW, int stride, int padding, Storage gradOut, Storage weight,
+                                    Storage gradInput) {
+        float[] gv = arr(gradOut);
+        float[] gxv = arr(gradInput);
+        int ho = (height + 2 * padding - kernelH) / stride + 1;
+        int wo = (width + 2 * padding - kernelW) / stride + 1;
+        int plane = ho * wo;
+        int k = inChannels * kernelH * kernelW;
+        if (batch <= 0 || inChannels <= 0 || height * width <= 0) {
+            return;
+        }
+        if (pointwise(kernelH, kernelW, stride, padding)) {
+            gemm(batch, true, false, inChannels, plane, outChannels, weight, 0, gradOut, outChannels * plane,
+                    gradInput, false);
+            return;
+        }
+        Scratch s = scratch.get();
+        int chunk = convChunk(batch, (long) k * plane);
+        float[] cols = s.buffer(Scratch.CONV_COLS, chunk * k * plane);
+        float[] staged = chunk == batch ? gv : s.buffer(Scratch.CONV_STAGE, chunk * outChannels * plane);
+        Storage colsS = new JavaStorage(cols);
+        Storage stagedS = chunk == batch ? gradOut : new JavaStorage(staged);
+        int hw = height * width;
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int nb = Math.min(chunk, batch - b0);
+            if (staged != gv) {
+                System.arraycopy(gv, b0 * outChannels * plane, staged, 0, nb * outChannels * plane);
+            }
+            gemm(nb, true, false, k, plane, outChannels, weight, 0, stagedS, outChannels * plane, colsS, false);
+            int gxOff = b0 * inChannels * hw;
+            parallel(nb * inChannels, COST_SCALAR * kernelH * kernelW * plane + 10, (lo, hi) ->
+                    ImageKernels.col2im(lo, hi, cols, inChannels, height, width, kernelH, kernelW, stride, padding, ho,
+                            wo, gxv, gxOff));
+        }
+    }
+
+    /**
+     * Per image {@code gradOut · rows} ({@link #gemm} on im2row matrices, one partial gradient per
+     * image), then the partials added in image order (chunk by chunk, each chunk's partials
+     * followed by the running total): a fixed order for any thread count.
+     */
+    @Override
+    public void conv2dBackwardWeight(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                     int kernelW, int stride, int padding, Storage x, Storage gradOut,
+                                     Storage gradWeight) {
+        float[] xv = arr(x);
+        float[] gv = arr(gradOut);
+        float[] gwv = arr(gradWeight);
+        int ho = (height + 2 * padding - kernelH) / stride + 1;
+        int wo = (width + 2 * padding - kernelW) / stride + 1;
+        int plane = ho * wo;
+        int k = inChannels * kernelH * kernelW;
+        int size = outChannels * k;
+        if (size <= 0) {
+            return;
+        }
+        if (batch <= 0 || plane <= 0) {
+            Arrays.fill(gwv, 0, size, 0f);
+            return;
+        }
+        Scratch s = scratch.get();
+        int chunk = convChunk(batch, (long) k * plane);
+        float[] rows = s.buffer(Scratch.CONV_COLS, chunk * k * plane);
+        float[] staged = chunk == batch ? gv : s.buffer(Scratch.CONV_STAGE, chunk * outChannels * plane);
+        float[] partials = s.buffer(Scratch.CONV_PARTIALS, (chunk + 1) * size);
+        Storage rowsS = new JavaStorage(rows);
+        Storage stagedS = chunk == batch ? gradOut : new JavaStorage(staged);
+        Storage partialsS = new JavaStorage(partials);
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int nb = Math.min(chunk, batch - b0);
+            int xOff = b0 * inChannels * height * width;
+            parallel(nb * ho, COST_SCALAR * wo * k + 10, (lo, hi) -> ImageKernels.im2row(lo, hi, xv, xOff,
+                    inChannels, height, width, kernelH, kernelW, stride, padding, ho, wo, rows));
+            if (staged != gv) {
+                System.arraycopy(gv, b0 * outChannels * plane, staged, 0, nb * outChannels * plane);
+            }
+            gemm(nb, false, false, outChannels, k, plane, stagedS, outChannels * plane, rowsS, plane * k, partialsS,
+                    false);
+            int groups = nb;
+            if (b0 > 0) {
+                System.arraycopy(gwv, 0, partials, nb * size, size);
+                groups++;
+            }
+            int g = groups;
+            if (VECTOR) {
+                parallel(size, COST_VECTOR * g, (lo, hi) -> VectorKernels.reduce(lo, hi, partials, g, size, gwv));
+            } else {
+                parallel(size, COST_SCALAR * g, (lo, hi) -> FusedMlp.reduce(lo, hi, partials, g, size, gwv));
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRows(int rows, int cols, Storage x, Storage out) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        if (cols <= 0) {
+            return;
+        }
+        parallel(rows, COST_TRANSCENDENTAL * cols + 10, (lo, hi) -> ImageKernels.softmaxRows(lo, hi, xv, cols, ov));
+    }
+
+    @Override
+    public void groupNormForward(int batch, int channels, int spatial, int groups, float eps, Storage x,
+                                 Storage gamma, Storage beta, Storage out, Storage mean, Storage rstd) {
+        float[] xv = arr(x);
+        float[] ov = arr(out);
+        float[] gm = gamma == null ? null : arr(gamma);
+        float[] bt = beta == null ? null : arr(beta);
+        float[] mv = arr(mean);
+        float[] rv = arr(rstd);
+        int n = channels / groups * spatial;
+        parallel(batch * groups, COST_SCALAR * 3 * n + 50, (lo, hi) ->
+                ImageKernels.groupNormForward(lo, hi, xv, channels, spatial, groups, eps, gm, bt, ov, mv, rv));
+    }
+
+    @Override
+    public void groupNormBackward(int batch, int channels, int spatial, int groups, Storage x, Storage gamma,
+                                  Storage mean, Storage rstd, Storage gradOut, Storage gradX, Storage gradGamma,
+                                  Storage gradBeta) {
+        float[] xv = arr(x);
+        float[] gm = gamma == null ? null : arr(gamma);
+        float[] mv = arr(mean);
+        float[] rv = arr(rstd);
+        float[] gv = arr(gradOut);
+        float[] gxv = gradX == null ? null : arr(gradX);
+        // per (sample, channel) sums, added over the samples afterwards (batch·channels floats: small)
+        float[] sumG = new float[batch * channels];
+        float[] sumGx = new float[batch * channels];
+        int n = channels / groups * spatial;
+        parallel(batch * groups, COST_SCALAR * 4 * n + 50, (lo, hi) -> ImageKernels.groupNormBackward(lo, hi, xv,
+                channels, spatial, groups, gm, mv, rv, gv, gxv, sumG, sumGx));
+        if (gradGamma != null) {
+            float[] out = arr(gradGamma);
+            parallel(channels, COST_SCALAR * batch, (lo, hi) ->
+                    ImageKernels.sumOverBatch(lo, hi, sumGx, batch, channels, out));
+        }
+        if (gradBeta != null) {
+            float[] out = arr(gradBeta);
+            parallel(channels, COST_SCALAR * batch, (lo, hi) ->
+                    ImageKernels.sumOverBatch(lo, hi, sumG, batch, channels, out));
+        }
+    }
+
+    @Override
+    public void indexAdd(int rows, int cols, int[] indices, Storage src, Storage dst, int dstRows) {
+        float[] sv = arr(src);
+        float[] dv = arr(dst);
+        int tiles = (cols + ImageKernels.INDEX_ADD_TILE - 1) / ImageKernels.INDEX_ADD_TILE;
+        parallel(tiles, COST_SCALAR * rows * Math.min(cols, ImageKernels.INDEX_ADD_TILE) + 10, (lo, hi) ->
+                ImageKernels.indexAdd(lo, hi, sv, rows, cols, indices, dv));
+    }
+
     // -------------------------------------------------------------------------------- random
 
     @Override
@@ -1093,8 +1310,8 @@ public final class JavaBackend implements Backend {
         final float[][][] packedByLength = new float[32][][];
         /** Reused buffers, by use: packed B panels, a transposed C, the fused MLP's per-thread blocks. */
         static final int PANELS = 0, TRANSPOSED = 1, MLP_A = 2, MLP_B = 3, MLP_GZ_PACKED = 4, MLP_PARTIALS = 5,
-                MLP_TOTAL = 6;
-        final float[][] buffers = new float[7][0];
+                MLP_TOTAL = 6, CONV_COLS = 7, CONV_STAGE = 8, CONV_PARTIALS = 9;
+        final float[][] buffers = new float[10][0];
         float[] aPad;   // Vector API kernels only (sized by their constants)
         float[] cPad;
         float[] acc0 = new float[0];

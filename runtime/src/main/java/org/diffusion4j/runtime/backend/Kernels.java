@@ -1091,7 +1091,7 @@ final class Kernels {
     }
 
     /** Sum of x[start, end) with eight interleaved partial sums combined in a fixed tree. */
-    private static float sumRange(float[] x, int start, int end) {
+    static float sumRange(float[] x, int start, int end) {
         float s0 = 0f;
         float s1 = 0f;
         float s2 = 0f;

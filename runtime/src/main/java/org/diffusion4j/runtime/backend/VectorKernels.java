@@ -247,28 +247,33 @@ final class VectorKernels {
         }
     }
 
-    /** Rows of C per work item: {@link #MC}, or {@link #MR} when C is short (so both cores get work). */
-    static int rowsPerItem(int m, int n) {
-        return m >= 4 * MC || (long) m * n >= 64 * 1024 ? MC : MR;
+    /**
+     * Rows of C per work item: {@link #MC}, or {@link #MR} when the whole product is small (so both
+     * cores get work). Counted over the batch: a batched product (a convolution's images) has
+     * work items enough with tall row blocks, which reuse each panel of B for more rows.
+     */
+    static int rowsPerItem(int batch, int m, int n) {
+        return m >= 4 * MC || (long) batch * m * n >= 64 * 1024 ? MC : MR;
     }
 
     /** Number of work items of {@link #gemm}: (batch, row block, column block). */
     static int items(int batch, int m, int n) {
-        int rb = rowsPerItem(m, n);
+        int rb = rowsPerItem(batch, m, n);
         return batch * ((m + rb - 1) / rb) * ((n + NC - 1) / NC);
     }
 
     /**
-     * {@code C[b] (+)= op(A[b]) · op(B[b]) (+ bias)} for work items [lo, hi) (see {@link #items}).
+     * {@code C[b] (+)= op(A[b]) · op(B[b]) (+ bias)} for work items [lo, hi) (see {@link #items}) of
+     * a product of {@code batches} batch entries.
      * op(A) is m×k, element (i, p) at {@code a[b·aBatchStride + i·ai + p·ap]}; B is packed by
      * {@link #packB} ({@code bBatchPanels = 0} shares one B); C[b] is row-major m×n at
      * {@code b·m·n}. {@code bias} (length n, added to every row) may be null. {@code aPad}
      * ({@link #A_PAD} floats) and {@code cPad} ({@link #C_PAD}) are the calling thread's scratch.
      */
-    static void gemm(int lo, int hi, float[] a, int aBatchStride, int ai, int ap, int m, int n, int k,
+    static void gemm(int lo, int hi, int batches, float[] a, int aBatchStride, int ai, int ap, int m, int n, int k,
                      float[] bPacked, boolean bShared, float[] c, boolean accumulate, float[] bias, float[] aPad,
                      float[] cPad) {
-        int rb = rowsPerItem(m, n);
+        int rb = rowsPerItem(batches, m, n);
         int rowBlocks = (m + rb - 1) / rb;
         int colBlocks = (n + NC - 1) / NC;
         int panels = panels(n);

@@ -45,6 +45,7 @@ import org.diffusion4j.runtime.engine.Settings;
 import org.diffusion4j.runtime.engine.Trainer;
 import org.diffusion4j.runtime.engine.TrainingState;
 import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.ImageGrid;
 import org.diffusion4j.runtime.io.Plots;
 import org.diffusion4j.runtime.io.Progress;
 import org.diffusion4j.runtime.io.SafetensorsFile;
@@ -309,19 +310,39 @@ final class Commands {
 
     private PointSet drawAndWrite(Pipeline p, String label, Sampler sampler, Path outFile, Map<String, Object> extra)
             throws IOException {
-        int dim = p.dataset().dimension();
+        int[] shape = p.dataset().sampleShape();
+        boolean images = shape.length == 3;
+        Path grid = images ? gridOf(outFile) : null;
+        if (images) {
+            if (!outFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+                throw new UserException("--out " + outFile + ": image samples " + java.util.Arrays.toString(shape)
+                        + " are written as .npy [N, C, H, W] (CSV holds points only)");
+            }
+            requireNew(grid);
+        }
         long t0 = System.nanoTime();
-        PointSet samples = Sampling.sample(p.backend(), p.model(), sampler, dim, p.spec().seed(),
+        PointSet samples = Sampling.sample(p.backend(), p.model(), sampler, shape, p.spec().seed(),
                 p.sampling().getInt("count"), p.sampling().getInt("batch-size"),
                 total -> Progress.forConsole("sample " + label, total));
         double seconds = (System.nanoTime() - t0) / 1e9;
         writePoints(outFile, samples);
+        if (images) {
+            // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file.
+            ImageGrid.write(samples.head(100), 10, null, grid);
+        }
         Map<String, Object> info = new LinkedHashMap<>(extra);
         info.put("sampler", label);
         info.put("seconds", seconds);
         AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
         err.printf(Locale.ROOT, "%s: %d samples in %.2f s -> %s%n", label, samples.count(), seconds, outFile);
         return samples;
+    }
+
+    /** The PNG grid written beside an image sample file: {@code x.npy} → {@code x.png}. */
+    private static Path gridOf(Path samples) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".png");
     }
 
     private static Path manifestOf(Path samples) {

@@ -26,8 +26,18 @@ public final class Components {
         this.root = new Rng(seed).split("components");
     }
 
-    /** Creates the component {@code ref} names, recorded under {@code label}. */
+    /** Creates the component {@code ref} names, recorded under {@code label}, for points of {@code dataDimension}. */
     public <T> T create(Kind kind, String label, ComponentRef ref, int dataDimension, int extraOutputs) {
+        return create(kind, label, ref, new int[]{dataDimension}, 0, extraOutputs);
+    }
+
+    /**
+     * Creates the component {@code ref} names, recorded under {@code label}, for data samples of
+     * {@code dataShape} carrying {@code labelCount} classes.
+     */
+    public <T> T create(Kind kind, String label, ComponentRef ref, int[] dataShape, int labelCount, int extraOutputs) {
+        int dataDimension = java.util.Arrays.stream(dataShape).reduce(1, Math::multiplyExact);
+        int[] shape = dataShape.clone();
         Rng rng = root.split(kind.id()).split(ref.name());
         ComponentContext context = new ComponentContext() {
             @Override
@@ -43,6 +53,16 @@ public final class Components {
             @Override
             public int dataDimension() {
                 return dataDimension;
+            }
+
+            @Override
+            public int[] dataShape() {
+                return shape.clone();
+            }
+
+            @Override
+            public int dataLabelCount() {
+                return labelCount;
             }
 
             @Override

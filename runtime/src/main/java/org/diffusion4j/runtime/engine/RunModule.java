@@ -101,13 +101,15 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     Network network(Components c, Dataset d, Loss loss) {
-        return c.create(Kind.NETWORK, "network", spec.component("network"), d.dimension(), loss.extraOutputs());
+        return c.create(Kind.NETWORK, "network", spec.component("network"), d.sampleShape(), d.labelCount(),
+                loss.extraOutputs());
     }
 
     @Provides
     @Singleton
-    Model model(Network n, Schedule s, Parameterization p) {
-        return new Model(n, s, p);
+    Model model(Network n, Schedule s, Parameterization p, Dataset d) {
+        // Samplers and losses work on flat per-sample rows; the network sees the data's own shape.
+        return new Model(n.overFlatSamples(d.sampleShape()), s, p);
     }
 
     @Provides

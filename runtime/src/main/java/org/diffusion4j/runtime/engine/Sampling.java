@@ -28,7 +28,19 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
                                   int batchSize, IntFunction<Progress> progress) {
-        return withFrozenWeights(model, () -> draw(backend, model, sampler, dimension, seed, count, batchSize, progress));
+        return sample(backend, model, sampler, new int[]{dimension}, seed, count, batchSize, progress);
+    }
+
+    /**
+     * Samples of {@code sampleShape} (the dataset's): the sampler works on flat rows, the result
+     * carries the shape (for .npy files and image grids).
+     */
+    public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
+                                  int batchSize, IntFunction<Progress> progress) {
+        int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
+        PointSet flat = withFrozenWeights(model, () -> draw(backend, model, sampler, dimension, seed, count, batchSize,
+                progress));
+        return sampleShape.length == 1 ? flat : new PointSet(sampleShape, flat.values(), null);
     }
 
     /**

@@ -27,6 +27,7 @@ public final class Settings {
             .integer("steps", 0, 0, 100_000_000, "optimiser steps; 0 = epochs × ⌈count / batch-size⌉")
             .number("ema-decay", 0.999, 0.0, 1.0, "decay of the exponential moving average of the weights, warmed up as min(decay, (1+k)/(10+k)) at step k")
             .number("grad-clip", 0.0, 0.0, 1e9, "clip the global gradient norm to this value; 0 = off")
+            .number("label-dropout", 0.1, 0.0, 1.0, "class-conditional networks: share of training labels replaced by the null label, so one network learns p(x|y) and p(x) (Ho and Salimans 2022, §3.2)")
             .integer("checkpoint-every", 1000, 1, 100_000_000, "steps between checkpoints (one is always written at the end)")
             .build();
 

@@ -3,6 +3,9 @@ package org.diffusion4j.runtime.engine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.api.Conditioning;
+import org.diffusion4j.api.Model;
+import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.tensor.Backend;
@@ -54,14 +57,18 @@ public final class Trainer {
     public void train(TrainingState state, StepHook hook, Progress progress) throws Exception {
         Backend backend = pipeline.backend();
         Config t = pipeline.training();
-        Tensor data = pipeline.dataset().load(Split.TRAIN).toTensor(backend);
+        PointSet train = pipeline.dataset().load(Split.TRAIN);
+        Tensor data = train.toTensor(backend);
         int n = data.dim(0);
+        int[] labels = conditioningLabels(train);
         int bs = Math.min(t.getInt("batch-size"), n);
         int perEpoch = (n + bs - 1) / bs;
         long total = totalSteps(n);
         Rng root = new Rng(pipeline.spec().seed()).split("training");
         Rng shuffle = root.split("shuffle");
         Rng noise = root.split("loss");
+        Rng labelDrop = root.split("label-dropout");
+        double dropout = t.getDouble("label-dropout");
         List<String> names = new ArrayList<>(state.parameters.keySet());
         List<Tensor> params = names.stream().map(state.parameters::get).toList();
 
@@ -89,7 +96,12 @@ public final class Trainer {
 
             backend.beginStep();
             Tensor x0 = data.gatherRows(idx);
-            Tensor loss = pipeline.loss().compute(pipeline.model(), x0, noise.split(s));
+            Model model = pipeline.model();
+            if (labels != null) {
+                model = new Model(model.network().conditionedOn(Conditioning.labels(batchLabels(labels, idx, dropout, labelDrop.split(s)))),
+                        model.schedule(), model.parameterization());
+            }
+            Tensor loss = pipeline.loss().compute(model, x0, noise.split(s));
             float value = loss.item();
             if (!Float.isFinite(value)) {
                 throw new UserException("training diverged: the loss is " + value + " at step " + (s + 1)
@@ -134,4 +146,37 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The training labels a class-conditional network is trained on, or null for an unconditional
+     * network (whose data may still carry labels: they are then not used).
+     */
+    private int[] conditioningLabels(PointSet train) {
+        int classes = pipeline.model().network().labelCount();
+        if (classes == 0) {
+            return null;
+        }
+        int[] labels = train.labels();
+        if (labels == null) {
+            throw new UserException("the network is conditioned on " + classes + " classes, but the dataset's samples"
+                    + " carry no labels (set network.classes=0 or use a labelled dataset)");
+        }
+        if (pipeline.dataset().labelCount() > classes) {
+            throw new UserException("the dataset has " + pipeline.dataset().labelCount() + " classes, the network only "
+                    + classes + " (set network.classes=" + pipeline.dataset().labelCount() + ")");
+        }
+        return labels;
+    }
+
+    /**
+     * The labels of one batch, each replaced by the null label (= the class count) with probability
+     * {@code dropout}, drawn from the step's own stream (so a resumed run drops the same ones).
+     */
+    private int[] batchLabels(int[] labels, int[] idx, double dropout, Rng rng) {
+        int nullLabel = pipeline.model().network().labelCount();
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = rng.nextDouble() < dropout ? nullLabel : labels[idx[i]];
+        }
+        return out;
+    }
 }

@@ -529,7 +529,7 @@ public final class Plots {
         return s + "…";
     }
 
-    private static void writePng(Path png, BufferedImage image) throws IOException {
+    static void writePng(Path png, BufferedImage image) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
         if (!writers.hasNext()) {

@@ -188,6 +188,53 @@ public final class StepCountingBackend implements Backend {
     }
 
     @Override
+    public void indexAdd(int rows, int cols, int[] indices, Storage src, Storage dst, int dstRows) {
+        inner.indexAdd(rows, cols, indices, src, dst, dstRows);
+    }
+
+    @Override
+    public void conv2d(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
+                       int stride, int padding, Storage x, Storage weight, Storage bias, Storage out) {
+        inner.conv2d(batch, inChannels, height, width, outChannels, kernelH, kernelW, stride, padding, x, weight, bias,
+                out);
+    }
+
+    @Override
+    public void conv2dBackwardInput(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                    int kernelW, int stride, int padding, Storage gradOut, Storage weight,
+                                    Storage gradInput) {
+        inner.conv2dBackwardInput(batch, inChannels, height, width, outChannels, kernelH, kernelW, stride, padding,
+                gradOut, weight, gradInput);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(int batch, int inChannels, int height, int width, int outChannels, int kernelH,
+                                     int kernelW, int stride, int padding, Storage x, Storage gradOut,
+                                     Storage gradWeight) {
+        inner.conv2dBackwardWeight(batch, inChannels, height, width, outChannels, kernelH, kernelW, stride, padding,
+                x, gradOut, gradWeight);
+    }
+
+    @Override
+    public void softmaxRows(int rows, int cols, Storage x, Storage out) {
+        inner.softmaxRows(rows, cols, x, out);
+    }
+
+    @Override
+    public void groupNormForward(int batch, int channels, int spatial, int groups, float eps, Storage x,
+                                 Storage gamma, Storage beta, Storage out, Storage mean, Storage rstd) {
+        inner.groupNormForward(batch, channels, spatial, groups, eps, x, gamma, beta, out, mean, rstd);
+    }
+
+    @Override
+    public void groupNormBackward(int batch, int channels, int spatial, int groups, Storage x, Storage gamma,
+                                  Storage mean, Storage rstd, Storage gradOut, Storage gradX, Storage gradGamma,
+                                  Storage gradBeta) {
+        inner.groupNormBackward(batch, channels, spatial, groups, x, gamma, mean, rstd, gradOut, gradX, gradGamma,
+                gradBeta);
+    }
+
+    @Override
     public void fillNormal(Storage out, int rows, int cols, long[] rowKeys, long counter) {
         inner.fillNormal(out, rows, cols, rowKeys, counter);
     }

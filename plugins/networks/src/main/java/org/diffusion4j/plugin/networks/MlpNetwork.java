@@ -90,6 +90,9 @@ public final class MlpNetwork extends Module implements Network {
 
     @Override
     public Tensor forward(Tensor x, Tensor t) {
+        if (x.rank() > 2 && x.size() == x.dim(0) * inputDimension) {
+            x = x.reshape(x.dim(0), inputDimension);   // an image or any other shape: the MLP sees its values as one row
+        }
         if (x.rank() != 2 || x.dim(1) != inputDimension) {
             throw new IllegalArgumentException("MLP expects x of shape [batch, " + inputDimension + "], got "
                     + Arrays.toString(x.shape()));
