@@ -1335,7 +1335,11 @@ public final class JavaBackend implements Backend {
             return p;
         }
 
+        /** Null without the Vector API: touching VectorKernels would load jdk.incubator.vector. */
         float[] aPad() {
+            if (!VECTOR) {
+                return null;
+            }
             if (aPad == null) {
                 aPad = new float[VectorKernels.A_PAD];
             }
@@ -1343,6 +1347,9 @@ public final class JavaBackend implements Backend {
         }
 
         float[] cPad() {
+            if (!VECTOR) {
+                return null;
+            }
             if (cPad == null) {
                 cPad = new float[VectorKernels.C_PAD];
             }
