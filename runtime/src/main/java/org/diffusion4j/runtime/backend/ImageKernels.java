@@ -8,7 +8,7 @@ import java.util.Arrays;
  * items [lo, hi), with the same rules as {@link Kernels}. Every output element is written by
  * exactly one item in a fixed order of operations, so results do not depend on how the loop is
  * cut, nor on the thread count. A convolution is lowered to {@link JavaBackend#gemm} through
- * im2col (forward, input gradient via col2im) and im2row (weight gradient) on chunks of images
+ * im2col (forward; input gradient via col2im; weight gradient with the GEMM transposing it) on chunks of images
  * (Chellapilla, Puri and Simard, "High performance convolutional neural networks for document
  * processing", 2006).
  */
@@ -70,43 +70,6 @@ final class ImageKernels {
                 }
                 for (int ox = ox1; ox < wo; ox++) {
                     cols[d + ox] = 0f;
-                }
-            }
-        }
-    }
-
-    /**
-     * im2row for a chunk of images (the transpose of {@link #im2col}'s matrix): item
-     * {@code img·ho + oy} writes the rows of output row oy, {@code rows[(img·ho·wo + oy·wo + ox)·K + r]}
-     * = the input value of im2col's row r at (oy, ox).
-     */
-    static void im2row(int lo, int hi, float[] x, int xOff, int cin, int h, int w, int kh, int kw, int stride,
-                       int pad, int ho, int wo, float[] rows) {
-        int k = cin * kh * kw;
-        int hw = h * w;
-        for (int item = lo; item < hi; item++) {
-            int img = item / ho;
-            int oy = item - img * ho;
-            int base = xOff + img * cin * hw;
-            int d = item * wo * k;
-            for (int ox = 0; ox < wo; ox++) {
-                int ix0 = ox * stride - pad;
-                for (int c = 0; c < cin; c++) {
-                    int src = base + c * hw;
-                    for (int ki = 0; ki < kh; ki++) {
-                        int iy = oy * stride - pad + ki;
-                        if (iy < 0 || iy >= h) {
-                            for (int kj = 0; kj < kw; kj++) {
-                                rows[d++] = 0f;
-                            }
-                            continue;
-                        }
-                        int s = src + iy * w;
-                        for (int kj = 0; kj < kw; kj++) {
-                            int ix = ix0 + kj;
-                            rows[d++] = ix >= 0 && ix < w ? x[s + ix] : 0f;
-                        }
-                    }
                 }
             }
         }

@@ -831,7 +831,7 @@ public final class JavaBackend implements Backend {
 
     // ------------------------------------------------------------------------------- images
 
-    /** Floats of im2col / im2row matrices per chunk of images: bounds the scratch memory of a convolution. */
+    /** Floats of im2col matrices per chunk of images: bounds the scratch memory of a convolution. */
     private static final int CONV_CHUNK_FLOATS = 1 << 21;
 
     /** Images per chunk: a function of the sizes only (so the weight gradient's sum order is fixed). */
@@ -930,7 +930,7 @@ public final class JavaBackend implements Backend {
     }
 
     /**
-     * Per image {@code gradOut · rows} ({@link #gemm} on im2row matrices, one partial gradient per
+     * Per image {@code gradOut · colsᵀ} ({@link #gemm} on im2col matrices, transposed by its packing; one partial gradient per
      * image), then the partials added in image order (chunk by chunk, each chunk's partials
      * followed by the running total): a fixed order for any thread count.
      */
@@ -964,12 +964,14 @@ public final class JavaBackend implements Backend {
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int nb = Math.min(chunk, batch - b0);
             int xOff = b0 * inChannels * height * width;
-            parallel(nb * ho, COST_SCALAR * wo * k + 10, (lo, hi) -> ImageKernels.im2row(lo, hi, xv, xOff,
+            // im2col's contiguous copies, and the transpose left to the GEMM's packing: im2row's
+            // scattered writes were a third of a U-Net training step (JFR).
+            parallel(nb * k, COST_VECTOR * plane + 10, (lo, hi) -> ImageKernels.im2col(lo, hi, xv, xOff,
                     inChannels, height, width, kernelH, kernelW, stride, padding, ho, wo, rows));
             if (staged != gv) {
                 System.arraycopy(gv, b0 * outChannels * plane, staged, 0, nb * outChannels * plane);
             }
-            gemm(nb, false, false, outChannels, k, plane, stagedS, outChannels * plane, rowsS, plane * k, partialsS,
+            gemm(nb, false, true, outChannels, k, plane, stagedS, outChannels * plane, rowsS, plane * k, partialsS,
                     false);
             int groups = nb;
             if (b0 > 0) {
