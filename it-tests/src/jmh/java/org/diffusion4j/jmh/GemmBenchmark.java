@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The Java backend's GEMM, C (m×n) = A (m×k) · B (k×n), at the shapes of issue 5: square 1024³ and
+ * The Java backend's GEMM, C (m×n) = A (m×k) · B (k×n), at the bench's shapes: square 1024³ and
  * 4096³, and the skinny products the MLP layers make (512×64×64: a 64-wide layer at batch 512;
  * 10000×128×128: a 128-wide layer over 10 000 samples). GFLOP/s = 2·m·n·k · (ops/s) / 10⁹.
  */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DDPM / improved DDPM / DDIM through the launcher (issue 3): the variational bound reported by
+ * DDPM / improved DDPM / DDIM through the launcher: the variational bound reported by
  * {@code eval --checkpoint} ({@code ddpm.vlb}: learned variance, β̃, importance-sampled training),
  * the {@code sweep} command that prints the DDIM η × S table, and the training quality bar against
  * the PyTorch peer (peers/ddpm_2d.py) with the same model, recipe and budget.
@@ -125,7 +125,7 @@ class DdpmIT {
     }
 
     /**
-     * The training quality bar of issue 3: diffusion4j's ε-MLP trained through the launcher with the
+     * The training quality bar: diffusion4j's ε-MLP trained through the launcher with the
      * peer's model and recipe (examples/ddim-study.yaml = peers/ddpm_2d.py: 34 → 128 → 128 → 128 → 2
      * SiLU, L_simple, linear β, Adam 1e-3, batch 512, no EMA) on eight Gaussians, sampled with DDIM
      * η = 0 over S = 20 leading steps (10 000 samples, no clipping, as the peer), must reach a sliced W2

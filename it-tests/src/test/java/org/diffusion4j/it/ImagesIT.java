@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Images through the launcher (issue "Images I"): a small U-Net trained by DDPM on a Fashion-MNIST
+ * Images through the launcher: a small U-Net trained by DDPM on a Fashion-MNIST
  * subset, sampled with DDIM into an .npy [N, 1, 28, 28] and a PNG grid, and scored with
  * {@code eval} against held-out images — beside two references measured in the same test: pure
  * noise images (what an untrained model gives) and held-out images (the floor). Then the image

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Score-based models through the launcher (issue 4): a VP-SDE score model trained on two moons,
+ * Score-based models through the launcher: a VP-SDE score model trained on two moons,
  * sampled by the predictor–corrector sampler and by the probability-flow ODE, and its held-out NLL
  * reported by {@code eval --checkpoint} (score-sde.likelihood); and a flow-matching velocity model
  * sampled by score-sde.pc and scored by the same likelihood — the unified view in which any model

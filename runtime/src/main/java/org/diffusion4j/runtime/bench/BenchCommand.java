@@ -23,7 +23,7 @@ import org.diffusion4j.runtime.io.AtomicFiles;
 import org.diffusion4j.runtime.plugin.PluginManager;
 
 /**
- * The launcher's {@code bench} command: the end-to-end workloads of issue 5 (GEMM, training steps, the
+ * The launcher's {@code bench} command: the end-to-end speed workloads (GEMM, training steps, the
  * whole quickstart training, sampling, memory) on the Java backend, then the same plans in the project's
  * PyTorch reference script, one run after the other, and a table of both with the ratio and the target.
  * Ratios are taken within one run because this kind of machine varies by tens of percent between runs.

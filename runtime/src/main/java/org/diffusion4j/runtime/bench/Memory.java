@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The two memory figures of issue 5: peak resident set size (Linux {@code VmHWM}, reset per workload by
+ * The two memory figures the bench reports: peak resident set size (Linux {@code VmHWM}, reset per workload by
  * writing 5 to {@code /proc/self/clear_refs}) and bytes allocated on the Java heap by all threads
  * (HotSpot's per-thread allocation counters), from which the bench derives allocation per step.
  */

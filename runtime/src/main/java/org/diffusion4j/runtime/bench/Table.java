@@ -11,7 +11,7 @@ import org.diffusion4j.runtime.engine.Manifest;
 /**
  * The bench table: one row per workload (diffusion4j, the better PyTorch figure over its thread counts,
  * the speed-up ratio, the target, whether it is met), then the memory rows: peak RSS of the quickstart
- * training and heap bytes allocated per training or sampling step (issue 5: zero in the hot loops).
+ * training and heap bytes allocated per training or sampling step (the target: zero in the hot loops).
  */
 final class Table {
 

@@ -6,7 +6,7 @@ import java.util.List;
 import org.diffusion4j.runtime.engine.Manifest;
 
 /**
- * The end-to-end workloads of issue 5's target table, each with its measure, its target ratio against
+ * The end-to-end speed workloads, each with its measure, its target ratio against
  * the PyTorch peer, and the parameters (shapes, batch, steps, warm-up and timed blocks) that both sides
  * run: the same {@link #plan} is handed to the Java runner and to the PyTorch script, so the two columns
  * measure the same work by construction.
@@ -47,7 +47,7 @@ enum Workload {
 
     final String id;
     final Measure measure;
-    /** diffusion4j must be at least this many times as fast as PyTorch (issue 5). */
+    /** diffusion4j must be at least this many times as fast as PyTorch. */
     final double target;
 
     Workload(String id, Measure measure, double target) {

@@ -37,10 +37,8 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
                                   int batchSize, IntFunction<Progress> progress) {
-        int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
-        PointSet flat = withFrozenWeights(model, () -> draw(backend, model, sampler, dimension, seed, count, batchSize,
+        return withFrozenWeights(model, () -> draw(backend, model, sampler, sampleShape, seed, count, batchSize,
                 progress));
-        return sampleShape.length == 1 ? flat : new PointSet(sampleShape, flat.values(), null);
     }
 
     /**
@@ -57,8 +55,9 @@ public final class Sampling {
         }
     }
 
-    private static PointSet draw(Backend backend, Model model, Sampler sampler, int dimension, long seed, int count,
+    private static PointSet draw(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
                                  int batchSize, IntFunction<Progress> progress) {
+        int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
         Rng rng = new Rng(seed).split("sampling");
         int batches = (count + batchSize - 1) / batchSize;
         float[] out = batches == 1 ? null : new float[count * dimension];   // one batch: its values are the result
@@ -94,7 +93,7 @@ public final class Sampling {
         if (bar[0] != null) {
             bar[0].finish();
         }
-        return new PointSet(dimension, out);
+        return new PointSet(sampleShape, out, null);
     }
 
     /** A NaN or infinite sample is reported, never written: it means the model or the sampler's settings diverged. */

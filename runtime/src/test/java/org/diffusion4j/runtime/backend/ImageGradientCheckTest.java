@@ -1,5 +1,6 @@
 package org.diffusion4j.runtime.backend;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.diffusion4j.runtime.backend.GradientCheckTest.any;
 import static org.diffusion4j.runtime.backend.GradientCheckTest.op;
 
@@ -11,6 +12,7 @@ import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.backend.GradientCheckTest.Case;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -95,6 +97,15 @@ class ImageGradientCheckTest {
         all.addAll(others());
         all.addAll(groupNorms());
         return all.stream();
+    }
+
+    /** Every image op of the api is in the checked cases (GradientCheck asserts each one's error). */
+    @Test
+    void everyImageOpIsChecked() {
+        List<String> ops = cases().map(c -> c.name().split("[ (]")[0]).distinct().toList();
+        assertThat(ops).contains("conv2d", "bmm", "softmax", "narrow", "concat", "upsampleNearest", "avgPool",
+                "groupNorm", "indexSelect");
+        assertThat(cases().filter(c -> c.name().startsWith("conv2d")).count()).as("convolution shapes").isGreaterThanOrEqualTo(9);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,7 +14,7 @@ import org.diffusion4j.runtime.backend.JavaBackend;
  * steps ({@link Backend#beginStep} … {@link Backend#endStep}). Storage made inside a step is
  * recycled when the step ends; storage made outside is new every time. So a sampler whose steps
  * are all scoped asks for the same out-of-step storage whatever its number of steps: the check of
- * issue 5 ("no allocation in the sampling hot loop") that needs no timing and no heap counters.
+ * the rule "no allocation in the sampling hot loop" that needs no timing and no heap counters.
  */
 public final class StepCountingBackend implements Backend {
 
