@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,19 +18,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code bench} command as a user runs it, in its {@code --quick} smoke mode: every workload of issue
- * 5 is present in the JSON with positive, finite figures (speed is never asserted: a benchmark, not a
+ * The {@code bench} command as a user runs it, in its {@code --quick} smoke mode: every workload
+ * (the speed workloads of the points models and the U-Net rows) is present in the JSON with positive, finite figures (speed is never asserted: a benchmark, not a
  * timed test), the PyTorch side works where torch is installed, and bad inputs are user errors.
  */
 class BenchIT {
 
-    /** Issue 5's workloads, as the bench names them. */
+    /** The bench's workloads, as it names them, in its order. */
     static final List<String> WORKLOADS = List.of("seed-quickstart-train", "gemm-1024", "gemm-4096", "gemm-512x64x64",
             "gemm-10000x128x128", "seed-train-b512", "seed-train-b4096", "ddpm-train-b512", "seed-sample-euler100",
-            "ddpm-sample-1000");
+            "ddpm-sample-1000", "unet16-train-b128", "unet16-sample-b256", "unet32-train-b128", "unet32-sample-b256");
     /** Workloads that run training or sampling steps, so report allocation per step. */
     static final List<String> STEPPED = List.of("seed-quickstart-train", "seed-train-b512", "seed-train-b4096",
-            "ddpm-train-b512", "seed-sample-euler100", "ddpm-sample-1000");
+            "ddpm-train-b512", "seed-sample-euler100", "ddpm-sample-1000", "unet16-train-b128", "unet16-sample-b256",
+            "unet32-train-b128", "unet32-sample-b256");
+    /** The U-Net rows' parameter counts: the peer's ref-unet-s at base 16 / 1 block and base 32 / 2 blocks. */
+    static final Map<String, Long> UNET_PARAMS = Map.of("unet16-train-b128", 280_177L,
+            "unet16-sample-b256", 280_177L, "unet32-train-b128", 1_623_169L, "unet32-sample-b256", 1_623_169L);
 
     @TempDir
     static Path tmp;
@@ -69,6 +74,10 @@ class BenchIT {
                 positiveFinite(java.get("alloc_bytes_per_step"), name + ".java.alloc_bytes_per_step", all);
             }
             assertThat(w.get("plan").get("name").asText()).as(all).isEqualTo(name);
+            if (UNET_PARAMS.containsKey(name)) {
+                assertThat(java.get("params").asLong()).as("%s parameters\n%s", name, all)
+                        .isEqualTo(UNET_PARAMS.get(name));
+            }
         }
         assertThat(names).as(all).containsExactlyElementsOf(WORKLOADS);
     }
@@ -91,13 +100,18 @@ class BenchIT {
         Assumptions.assumeTrue(torchImportable(), "/usr/bin/python3 cannot import torch");
         Path json = tmp.resolve("work").resolve("peer.json");
         Launcher.Result r = Checks.succeeded(d4j.run(Duration.ofMinutes(20), "bench", "--quick", "--threads", "1",
-                "--only", "seed-quickstart-train,gemm-512x64x64,seed-train-b512,ddpm-sample-1000", "--out",
-                json.toString()));
+                "--only", "seed-quickstart-train,gemm-512x64x64,seed-train-b512,ddpm-sample-1000,unet16-sample-b256",
+                "--out", json.toString()));
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         String all = report.toPrettyString() + "\n" + r.describe();
         assertThat(report.get("peer").get("available").asBoolean()).as(all).isTrue();
-        assertThat(report.get("workloads")).as(all).hasSize(4);
+        assertThat(report.get("workloads")).as(all).hasSize(5);
         for (JsonNode w : report.get("workloads")) {
+            if (UNET_PARAMS.containsKey(w.get("name").asText())) {
+                // the PyTorch script's ref-unet-s is the network the unet plugin builds, by parameter count
+                assertThat(w.get("torch").get("t1").get("params").asLong()).as(all)
+                        .isEqualTo(w.get("java").get("params").asLong());
+            }
             positiveFinite(w.get("pytorch"), w.get("name").asText() + ".pytorch", all);
             positiveFinite(w.get("ratio"), w.get("name").asText() + ".ratio", all);
             assertThat(w.get("pytorch_threads").asInt()).as(all).isEqualTo(1);

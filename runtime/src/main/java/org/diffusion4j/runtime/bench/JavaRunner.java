@@ -5,12 +5,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Storage;
+import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.RunModule;
@@ -24,7 +30,7 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
  * Runs a {@link Workload#plan} on the Java side, through the code a user's run goes through: GEMMs
  * through {@link Backend#gemm}; training through {@link Trainer} on a pipeline assembled from a spec
  * (quickstart's for the seed MLP, the DDPM two-moons example's for the ε-MLP); sampling through
- * {@link Sampling} with the spec's sampler. Each result holds the figure ({@code value}), the block
+ * {@link Sampling} with the spec's sampler (DDIM for the U-Nets: one network evaluation per step). Each result holds the figure ({@code value}), the block
  * times it came from, the peak RSS during the workload and, for training and sampling, the heap bytes
  * allocated per step.
  */
@@ -43,9 +49,9 @@ final class JavaRunner {
         OtherLoad start = OtherLoad.now();
         ObjectNode r = switch (plan.get("kind").asText()) {
             case "gemm" -> gemm(plan);
-            case "train" -> train(plan);
+            case "train", "unet-train" -> train(plan);
             case "quickstart" -> quickstart(plan);
-            case "sample" -> sample(plan);
+            case "sample", "unet-sample" -> sample(plan);
             default -> throw new IllegalStateException("unknown workload kind in " + plan);
         };
         r.put("peak_rss_mib", Memory.peakRssMiB());
@@ -102,8 +108,8 @@ final class JavaRunner {
         int blocks = p.get("blocks").asInt();
         // Steps enough for any warm-up: the hook ends the run after the last block.
         long total = warmup + (long) blocks * per + 10_000_000L;
-        Pipeline pipeline = pipeline(p.get("net").asText(), List.of("dataset.count=" + p.get("count").asInt(),
-                "training.batch-size=" + p.get("batch").asInt(), "training.steps=" + total));
+        Pipeline pipeline = pipeline(p, List.of("training.batch-size=" + p.get("batch").asInt(),
+                "training.steps=" + total));
         long[] nanos = new long[blocks + 1];
         long[] alloc = new long[blocks + 1];
         long t0 = System.nanoTime();
@@ -139,6 +145,7 @@ final class JavaRunner {
         ObjectNode r = result(per / median(seconds), seconds);
         putPerStep(r, alloc[0], alloc[blocks], (long) blocks * per);
         r.put("warmup_steps", start[0]);
+        putParams(r, pipeline);
         return r;
     }
 
@@ -160,8 +167,8 @@ final class JavaRunner {
 
     /** The whole quickstart training as the quickstart command runs it (no checkpoint files). */
     private ObjectNode quickstart(JsonNode p) throws Exception {
-        Pipeline pipeline = pipeline(p.get("net").asText(), List.of("dataset.count=" + p.get("count").asInt(),
-                "training.batch-size=" + p.get("batch").asInt(), "training.steps=" + p.get("steps").asInt()));
+        Pipeline pipeline = pipeline(p, List.of("training.batch-size=" + p.get("batch").asInt(),
+                "training.steps=" + p.get("steps").asInt()));
         long a0 = Memory.allocatedBytes();
         long t0 = System.nanoTime();
         TrainingState state = new TrainingState(backend, pipeline.model().network().parameters());
@@ -175,19 +182,27 @@ final class JavaRunner {
 
     // ------------------------------------------------------------------ sampling
 
-    private ObjectNode sample(JsonNode p) {
-        String net = p.get("net").asText();
-        String sampler = net.equals("seed") ? "ode" : "ancestral";
-        String component = net.equals("seed") ? "flow-matching.euler" : "ddpm.ancestral";
+    private ObjectNode sample(JsonNode p) throws IOException {
+        String net = p.get("net") == null ? "unet" : p.get("net").asText();
+        String sampler = switch (net) {
+            case "seed" -> "ode";
+            case "ddpm" -> "ancestral";
+            default -> "ddim";
+        };
+        String component = switch (net) {
+            case "seed" -> "flow-matching.euler";
+            case "ddpm" -> "ddpm.ancestral";
+            default -> "ddim";
+        };
         int count = p.get("count").asInt();
         int steps = p.get("steps").asInt();
-        Pipeline pipeline = pipeline(net, List.of("samplers." + sampler + ".steps=" + steps,
+        Pipeline pipeline = pipeline(p, List.of("samplers." + sampler + ".steps=" + steps,
                 "samplers.warm.name=" + component, "samplers.warm.steps=" + p.get("warmup_steps").asInt()));
-        int dim = pipeline.dataset().dimension();
+        int[] shape = pipeline.dataset().sampleShape();
         long seed = pipeline.spec().seed();
         long warmUntil = System.nanoTime() + warmupNanos(p);
         do {
-            PointSet warm = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get("warm"), dim, seed,
+            PointSet warm = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get("warm"), shape, seed,
                     count, count, total -> null);
             checkFinite(warm);
         } while (System.nanoTime() < warmUntil);
@@ -195,13 +210,14 @@ final class JavaRunner {
         long a0 = Memory.allocatedBytes();
         for (int i = 0; i < seconds.length; i++) {
             long t0 = System.nanoTime();
-            PointSet x = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get(sampler), dim, seed, count,
-                    count, total -> null);
+            PointSet x = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get(sampler), shape, seed,
+                    count, count, total -> null);
             seconds[i] = (System.nanoTime() - t0) / 1e9;
             checkFinite(x);
         }
         ObjectNode r = result((double) count * steps / median(seconds), seconds);
         putPerStep(r, a0, Memory.allocatedBytes(), (long) seconds.length * steps);
+        putParams(r, pipeline);
         return r;
     }
 
@@ -215,11 +231,53 @@ final class JavaRunner {
 
     // ------------------------------------------------------------------ helpers
 
-    private Pipeline pipeline(String net, List<String> overrides) {
-        String resource = net.equals("seed") ? "/org/diffusion4j/runtime/cli/quickstart.yaml"
-                : "/org/diffusion4j/runtime/bench/ddpm-mlp.yaml";
-        PipelineSpec spec = PipelineSpec.parse(resource(resource), resource, false).with(overrides);
+    /**
+     * The pipeline of a plan: quickstart's spec for the seed MLP, the bench's DDPM spec for the ε-MLP,
+     * the bench's U-Net spec for the U-Nets (on training images this runner writes, see
+     * {@link #benchImages}), with the plan's sizes and the given overrides.
+     */
+    private Pipeline pipeline(JsonNode p, List<String> overrides) throws IOException {
+        String net = p.has("net") ? p.get("net").asText() : "unet";
+        List<String> all = new ArrayList<>(overrides);
+        String resource = switch (net) {
+            case "seed" -> "/org/diffusion4j/runtime/cli/quickstart.yaml";
+            case "ddpm" -> "/org/diffusion4j/runtime/bench/ddpm-mlp.yaml";
+            default -> "/org/diffusion4j/runtime/bench/unet-ddpm.yaml";
+        };
+        if (net.equals("unet")) {
+            all.add("dataset.train-images=" + benchImages(p.path("count").asInt(256)));
+            all.add("network.base-channels=" + p.get("base").asInt());
+            all.add("network.blocks=" + p.get("res_blocks").asInt());
+        } else if (p.has("count")) {
+            all.add("dataset.count=" + p.get("count").asInt());
+        }
+        PipelineSpec spec = PipelineSpec.parse(resource(resource), resource, false).with(all);
         return RunModule.assemble(spec, registry, backend);
+    }
+
+    /**
+     * An IDX file of {@code count} 28×28 grey images with pixels from {@link #fill} (the peer's bench
+     * trains on uniform noise images too), written once into a temporary folder removed at exit: the
+     * U-Net rows need no installed dataset.
+     */
+    private static Path benchImages(int count) throws IOException {
+        Path dir = Files.createTempDirectory("d4j-bench-images");
+        Path file = dir.resolve("images-idx3-ubyte");
+        float[] v = fill(count * 28 * 28, 3);
+        ByteBuffer b = ByteBuffer.allocate(16 + v.length).order(ByteOrder.BIG_ENDIAN);
+        b.putInt(0x00000803).putInt(count).putInt(28).putInt(28);
+        for (float f : v) {
+            b.put((byte) (int) ((f + 0.5f) * 255.999f));
+        }
+        Files.write(file, b.array());
+        file.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+        return file;
+    }
+
+    /** The network's parameter count: both sides report it, and the table refuses rows where they differ. */
+    private static void putParams(ObjectNode r, Pipeline pipeline) {
+        r.put("params", pipeline.model().network().parameters().values().stream().mapToLong(Tensor::size).sum());
     }
 
     private static String resource(String name) {

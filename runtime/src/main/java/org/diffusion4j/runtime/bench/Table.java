@@ -33,6 +33,11 @@ final class Table {
                 if (r == null || !r.hasNonNull("value")) {
                     continue;
                 }
+                if (j.has("params") && r.has("params") && j.get("params").asLong() != r.get("params").asLong()) {
+                    throw new IllegalStateException(w.id + ": the PyTorch network has " + r.get("params").asLong()
+                            + " parameters, diffusion4j's " + j.get("params").asLong() + "; the two sides would not"
+                            + " measure the same work");
+                }
                 torchAll.set("t" + run.get("threads").asInt(), r);
                 double v = r.get("value").asDouble();
                 if (best == null || (w.measure.higherIsBetter ? v > best.get("value").asDouble()

@@ -14,7 +14,12 @@ import org.diffusion4j.runtime.engine.Manifest;
  * <p>Networks: "seed" is the MLP of seed 000 (Lipman et al.'s flow matching as the "Unified
  * Perspective" blog trains it, §2.3): cat(x, t) 3 → 64 → ReLU → 64 → ReLU → 2; "ddpm" is the ε-MLP of the
  * peer (Ho et al. 2020, L_simple, Eq. 14): cat(x, 32 sinusoidal features of t) 34 → 128 → SiLU → 128 →
- * SiLU → 128 → SiLU → 2.
+ * SiLU → 128 → SiLU → 2; "unet16" and "unet32" are the peer's ref-unet-s U-Net ({@code
+ * shared/peers/unet_fmnist.py}, the {@code unet} plugin) at base 16 with 1 residual block per level (280,177
+ * parameters, 95.9 MFLOP per 28×28 image) and at base 32 with 2 (1,623,169 parameters, 554.4 MFLOP), trained
+ * with DDPM's L_simple, Adam 2e-4 and gradient clipping at batch 128, and evaluated at batch 256 as
+ * {@code unet_fmnist.py --bench} times them. Both sides report the parameter count; the bench refuses
+ * to compare two networks whose counts differ.
  */
 enum Workload {
     /** Runs first on both sides: its wall time includes JIT / library warm-up, as a user's run does. */
@@ -27,14 +32,20 @@ enum Workload {
     SEED_TRAIN_B4096("seed-train-b4096", Measure.STEPS, 3.0),
     DDPM_TRAIN_B512("ddpm-train-b512", Measure.STEPS, 1.5),
     SEED_SAMPLE_EULER100("seed-sample-euler100", Measure.SAMPLE_STEPS, 2.0),
-    DDPM_SAMPLE_1000("ddpm-sample-1000", Measure.SAMPLE_STEPS, 2.0);
+    DDPM_SAMPLE_1000("ddpm-sample-1000", Measure.SAMPLE_STEPS, 2.0),
+    UNET16_TRAIN_B128("unet16-train-b128", Measure.STEPS, 1.5),
+    UNET16_SAMPLE_B256("unet16-sample-b256", Measure.IMAGES, 2.0),
+    UNET32_TRAIN_B128("unet32-train-b128", Measure.STEPS, 1.0),
+    UNET32_SAMPLE_B256("unet32-sample-b256", Measure.IMAGES, 1.0);
 
     /** What a workload reports; {@code higherIsBetter} decides which way the speed-up ratio is taken. */
     enum Measure {
         GFLOPS("GFLOP/s", true),
         STEPS("steps/s", true),
         WALL("wall s", false),
-        SAMPLE_STEPS("sample·steps/s", true);
+        SAMPLE_STEPS("sample·steps/s", true),
+        /** Network evaluations of one image per second. */
+        IMAGES("images/s", true);
 
         final String label;
         final boolean higherIsBetter;
@@ -90,6 +101,10 @@ enum Workload {
             case SEED_SAMPLE_EULER100 -> sample(p, "seed", quick ? 500 : 10_000, quick ? 10 : 100, quick ? 2 : 10,
                     quick ? 2 : 5);
             case DDPM_SAMPLE_1000 -> sample(p, "ddpm", quick ? 500 : 10_000, quick ? 20 : 1_000, quick ? 2 : 50, 1);
+            case UNET16_TRAIN_B128 -> unetTrain(p, 16, 1, quick ? 1 : 3, quick ? 2 : 5, quick ? 1 : 2);
+            case UNET32_TRAIN_B128 -> unetTrain(p, 32, 2, quick ? 1 : 2, quick ? 2 : 3, 1);
+            case UNET16_SAMPLE_B256 -> unetSample(p, 16, 1, quick ? 1 : 4, quick ? 2 : 5);
+            case UNET32_SAMPLE_B256 -> unetSample(p, 32, 2, quick ? 1 : 2, quick ? 2 : 3);
             default -> throw new IllegalStateException(id);
         }
         if (this != SEED_QUICKSTART_TRAIN) {
@@ -116,6 +131,18 @@ enum Workload {
     private static void train(ObjectNode p, String net, int batch, int warmup, int perBlock) {
         p.put("kind", "train").put("net", net).put("batch", batch).put("count", 8 * batch).put("warmup", warmup)
                 .put("blocks", perBlock <= 3 ? 2 : 5).put("per_block", perBlock);
+    }
+
+    /** ref-unet-s ({@code blocks} residual blocks per level) trained at batch 128 on 8 batches of 28×28 images. */
+    private static void unetTrain(ObjectNode p, int base, int blocks, int warmup, int timedBlocks, int perBlock) {
+        p.put("kind", "unet-train").put("base", base).put("res_blocks", blocks).put("batch", 128)
+                .put("count", 8 * 128).put("warmup", warmup).put("blocks", timedBlocks).put("per_block", perBlock);
+    }
+
+    /** ref-unet-s evaluations at batch 256: {@code steps} DDIM steps per timed block. */
+    private static void unetSample(ObjectNode p, int base, int blocks, int steps, int timedBlocks) {
+        p.put("kind", "unet-sample").put("base", base).put("res_blocks", blocks).put("count", 256)
+                .put("steps", steps).put("warmup_steps", 1).put("blocks", timedBlocks);
     }
 
     private static void sample(ObjectNode p, String net, int count, int steps, int warmupSteps, int blocks) {

@@ -24,6 +24,16 @@ Workloads (each the work one Java step does):
               creation to the last step, warm-up included.
   sample/seed Euler ODE from t = 1 to 0 (x <- x - v/K), 10 000 points, K steps.
   sample/ddpm ancestral sampling (Ho et al. 2020, Algorithm 2, sigma^2 = beta) over K steps.
+  unet-train  ref-unet-s (below) at batch 128: DDPM L_simple on 28x28 images (uniform noise pixels, as
+              shared/peers/unet_fmnist.py --bench), Adam 2e-4, gradient norm clipped to 1.
+  unet-sample ref-unet-s evaluated at batch 256 under no_grad, K evaluations per timed block (the Java
+              side runs K DDIM steps, each one evaluation plus the update).
+
+ref-unet-s is the U-Net that shared/peers/unet_fmnist.py describes and the `unet` plugin implements
+(GroupNorm(8)-SiLU-conv residual blocks with a projected time embedding, one-head self-attention at 7 px
+and in the middle, stride-2 conv down, nearest x2 + conv up, skip concatenations, zero-initialised
+output convolutions). Both sides report its parameter count (280,177 at base 16 / 1 block, 1,623,169
+at base 32 / 2 blocks), and the launcher refuses a row whose counts differ.
 """
 import argparse
 import json
@@ -246,7 +256,147 @@ def run_sample(p, g):
     return {"value": p["count"] * p["steps"] / statistics.median(s), "block_seconds": s}
 
 
-RUNNERS = {"gemm": run_gemm, "train": run_train, "quickstart": run_quickstart, "sample": run_sample}
+def sinusoidal(t, dim):
+    """dim/2 sines then dim/2 cosines of t at frequencies 10000^(-k/(dim/2))."""
+    half = dim // 2
+    f = torch.exp(-math.log(10000.0) / half * torch.arange(half, dtype=torch.float32))
+    a = t.float()[:, None] * f[None, :]
+    return torch.cat([a.sin(), a.cos()], dim=1)
+
+
+def zeroed(m):
+    for q in m.parameters():
+        nn.init.zeros_(q)
+    return m
+
+
+class Res(nn.Module):
+    def __init__(self, cin, cout, emb):
+        super().__init__()
+        self.norm1, self.conv1 = nn.GroupNorm(8, cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.emb = nn.Linear(emb, cout)
+        self.norm2, self.conv2 = nn.GroupNorm(8, cout), zeroed(nn.Conv2d(cout, cout, 3, padding=1))
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, e):
+        h = self.conv1(nn.functional.silu(self.norm1(x))) + self.emb(nn.functional.silu(e))[:, :, None, None]
+        return self.skip(x) + self.conv2(nn.functional.silu(self.norm2(h)))
+
+
+class Attn(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.norm, self.qkv, self.proj = nn.GroupNorm(8, c), nn.Conv2d(c, 3 * c, 1), zeroed(nn.Conv2d(c, c, 1))
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, c, h * w).unbind(1)
+        a = torch.softmax(torch.bmm(q.transpose(1, 2), k) / math.sqrt(c), dim=-1)
+        return x + self.proj(torch.bmm(v, a.transpose(1, 2)).reshape(b, c, h, w))
+
+
+class RefUNetS(nn.Module):
+    """ref-unet-s on 28x28 grey images, channel multipliers (1, 2, 2), attention at 7 px, unconditional."""
+
+    def __init__(self, base, blocks, mults=(1, 2, 2)):
+        super().__init__()
+        emb = 4 * base
+        self.base = base
+        self.time = nn.Sequential(nn.Linear(base, emb), nn.SiLU(), nn.Linear(emb, emb))
+        self.conv_in = nn.Conv2d(1, base, 3, padding=1)
+        self.down, self.up = nn.ModuleList(), nn.ModuleList()
+        ch, res, skips = base, 28, [base]
+        for i, m in enumerate(mults):
+            for _ in range(blocks):
+                self.down.append(nn.ModuleList([Res(ch, base * m, emb)] + ([Attn(base * m)] if res == 7 else [])))
+                ch = base * m
+                skips.append(ch)
+            if i < len(mults) - 1:
+                self.down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+                skips.append(ch)
+                res //= 2
+        self.mid = nn.ModuleList([Res(ch, ch, emb), Attn(ch), Res(ch, ch, emb)])
+        for i in reversed(range(len(mults))):
+            for _ in range(blocks + 1):
+                cout = base * mults[i]
+                self.up.append(nn.ModuleList([Res(ch + skips.pop(), cout, emb)] + ([Attn(cout)] if res == 7 else [])))
+                ch = cout
+            if i > 0:
+                self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)))
+                res *= 2
+        self.out = nn.Sequential(nn.GroupNorm(8, ch), nn.SiLU(), zeroed(nn.Conv2d(ch, 1, 3, padding=1)))
+
+    @staticmethod
+    def _apply(layer, h, e):
+        if isinstance(layer, nn.ModuleList):
+            h = layer[0](h, e)
+            for a in layer[1:]:
+                h = a(h)
+            return h
+        return layer(h)
+
+    def forward(self, x, t):
+        e = self.time(sinusoidal(t, self.base))
+        h = self.conv_in(x)
+        hs = [h]
+        for layer in self.down:
+            h = self._apply(layer, h, e)
+            hs.append(h)
+        h = self.mid[2](self.mid[1](self.mid[0](h, e)), e)
+        for layer in self.up:
+            if isinstance(layer, nn.ModuleList):
+                h = torch.cat([h, hs.pop()], dim=1)
+            h = self._apply(layer, h, e)
+        return self.out(h)
+
+
+def unet_params(net):
+    return sum(q.numel() for q in net.parameters())
+
+
+def run_unet_train(p, g):
+    net = RefUNetS(p["base"], p["res_blocks"])
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+    data = torch.rand((p["count"], 1, 28, 28), generator=g) * 2 - 1
+    _, abar = linear_betas()
+    batch, pos = p["batch"], [0]
+
+    def step():
+        x0 = data[pos[0]:pos[0] + batch]
+        pos[0] = (pos[0] + batch) % p["count"]
+        t = torch.randint(0, 1000, (batch,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        ab = abar[t][:, None, None, None]
+        loss = ((net(ab.sqrt() * x0 + (1 - ab).sqrt() * eps, t) - eps) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+
+    s = timed_blocks(step, p["warmup"], p["blocks"], p["per_block"], p.get("warmup_seconds", 0.0))
+    return {"value": p["per_block"] / statistics.median(s), "block_seconds": s, "params": unet_params(net)}
+
+
+def run_unet_sample(p, g):
+    net = RefUNetS(p["base"], p["res_blocks"])
+    n, steps = p["count"], p["steps"]
+    x = torch.randn((n, 1, 28, 28), generator=g)
+    t = torch.full((n,), 500, dtype=torch.long)
+
+    @torch.no_grad()
+    def evaluations(k):
+        for _ in range(k):
+            out = net(x, t)
+        if not torch.isfinite(out).all():
+            raise RuntimeError("the network produced a non-finite value")
+
+    warm_up(lambda: evaluations(p["warmup_steps"]), 1, p.get("warmup_seconds", 0.0))
+    s = timed_blocks(lambda: evaluations(steps), 0, p["blocks"], 1)
+    return {"value": n * steps / statistics.median(s), "block_seconds": s, "params": unet_params(net)}
+
+
+RUNNERS = {"gemm": run_gemm, "train": run_train, "quickstart": run_quickstart, "sample": run_sample,
+           "unet-train": run_unet_train, "unet-sample": run_unet_sample}
 
 
 def openblas_core():
