@@ -47,6 +47,18 @@ public final class Conditioning {
         return labels == null ? this : new Conditioning(Arrays.copyOfRange(labels, from, to));
     }
 
+    /** The conditioning of the given samples of the batch, in that order (for a sampler that evaluates only some rows). */
+    public Conditioning select(int... rows) {
+        if (labels == null) {
+            return this;
+        }
+        int[] picked = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            picked[i] = labels[rows[i]];
+        }
+        return new Conditioning(picked);
+    }
+
     @Override
     public String toString() {
         return labels == null ? "none" : "labels" + Arrays.toString(labels);

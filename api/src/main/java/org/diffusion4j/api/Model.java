@@ -15,6 +15,17 @@ public record Model(Network network, Schedule schedule, Parameterization paramet
         Objects.requireNonNull(parameterization, "parameterization");
     }
 
+    /**
+     * This model for the given rows of the batch only ({@link Network#select}): a sampler that
+     * evaluates a subset of its samples must call the network of this, so that per-sample
+     * conditioning follows the rows.
+     *
+     * @since SPI 1.3
+     */
+    public Model select(int... rows) {
+        return new Model(network.select(rows), schedule, parameterization);
+    }
+
     /** The raw network output at one time t for every row of x, first {@code x.dim(1)} columns. */
     public Tensor output(Tensor x, double t) {
         Tensor tt = Tensor.full(x.backend(), (float) t, x.dim(0), 1);

@@ -53,6 +53,18 @@ public interface Network {
     }
 
     /**
+     * This network for the given rows of the batch only, in that order: what a sampler that
+     * evaluates a subset of its samples (an adaptive solver whose finished rows stop) calls, so
+     * that a per-sample conditioning follows its rows. The identity for a network that holds no
+     * per-sample state.
+     *
+     * @since SPI 1.3
+     */
+    default Network select(int... rows) {
+        return this;
+    }
+
+    /**
      * This network with its conditioning fixed to {@code c}: what a loss or sampler, which know
      * nothing of conditioning, is given for a conditioned batch.
      *
@@ -64,6 +76,11 @@ public interface Network {
             @Override
             public Tensor forward(Tensor x, Tensor t) {
                 return inner.forward(x, t, c);
+            }
+
+            @Override
+            public Network select(int... rows) {
+                return inner.conditionedOn(c.select(rows));
             }
 
             @Override

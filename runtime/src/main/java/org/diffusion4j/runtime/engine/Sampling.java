@@ -1,6 +1,7 @@
 package org.diffusion4j.runtime.engine;
 
 import java.util.function.IntFunction;
+import org.diffusion4j.api.Conditioning;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.NonFiniteOutputException;
@@ -37,8 +38,21 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
                                   int batchSize, IntFunction<Progress> progress) {
+        return sample(backend, model, sampler, sampleShape, seed, count, batchSize, null, Guidance.NONE, progress);
+    }
+
+    /**
+     * Class-conditional samples: sample k is conditioned on {@code labels[k]} (null: unconditional)
+     * through {@code guidance}, and the result carries the labels. The noise of sample k does not
+     * depend on its label, so samples of different classes or guidance scales compare one to one.
+     */
+    public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
+                                  int batchSize, int[] labels, Guidance guidance, IntFunction<Progress> progress) {
+        if (labels != null && labels.length != count) {
+            throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");
+        }
         return withFrozenWeights(model, () -> draw(backend, model, sampler, sampleShape, seed, count, batchSize,
-                progress));
+                labels, guidance, progress));
     }
 
     /**
@@ -56,7 +70,7 @@ public final class Sampling {
     }
 
     private static PointSet draw(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
-                                 int batchSize, IntFunction<Progress> progress) {
+                                 int batchSize, int[] labels, Guidance guidance, IntFunction<Progress> progress) {
         int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
         Rng rng = new Rng(seed).split("sampling");
         int batches = (count + batchSize - 1) / batchSize;
@@ -81,7 +95,9 @@ public final class Sampling {
                     bar[0].update((long) batchIndex * steps + step + 1, String.format(java.util.Locale.ROOT, "t %.3f", t));
                 }
             };
-            Tensor x = sampler.sample(model, xT, noise, listener);
+            Model batchModel = labels == null ? model
+                    : guidance.apply(model, Conditioning.labels(java.util.Arrays.copyOfRange(labels, first, first + n)));
+            Tensor x = sampler.sample(batchModel, xT, noise, listener);
             float[] values = x.toArray();
             requireFinite(values, first, dimension);
             if (out == null) {
@@ -93,7 +109,7 @@ public final class Sampling {
         if (bar[0] != null) {
             bar[0].finish();
         }
-        return new PointSet(sampleShape, out, null);
+        return new PointSet(sampleShape, out, labels);
     }
 
     /** A NaN or infinite sample is reported, never written: it means the model or the sampler's settings diverged. */
