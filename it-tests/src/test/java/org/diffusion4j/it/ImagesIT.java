@@ -96,6 +96,131 @@ class ImagesIT {
         assertThat(floor).as("the floor is below the samples").isLessThan(model);
     }
 
+    /**
+     * Class-conditional training (label dropout 0.1) and classifier-free guidance through the
+     * launcher, with two samplers. The bar: the share of samples nearest (in pixels) to the mean
+     * held-out image of the class they were asked for — a crude classifier that needs no training —
+     * is well above the unconditional model's (s = 0, same noise; chance is 0.1). Then the
+     * conditioning user errors: nothing written.
+     */
+    @Test
+    void aClassConditionalUNetFollowsTheClassAndGuidance() throws IOException {
+        assumeTrue(Files.exists(FMNIST.resolve("t10k-images-idx3-ubyte.gz")), "dataset-fashion-mnist is not installed");
+        Path spec = Specs.write(work.resolve("fmnist-cond.yaml"), """
+                name: fmnist-cond-small
+                seed: 3
+                dataset:          {name: fashion-mnist, train-subset: 2048, test-subset: 200}
+                schedule:         {name: ddpm.linear, steps: 1000}
+                parameterization: {name: ddpm.epsilon}
+                network:          {name: unet, base-channels: 8, groups: 4, blocks: 1, classes: 10}
+                loss:             {name: ddpm.simple}
+                training:         {lr: 0.002, batch-size: 32, steps: 240, ema-decay: 0.99, grad-clip: 1.0,
+                                   checkpoint-every: 240}
+                samplers:
+                  ddim:      {name: ddim, steps: 20, clip: static}
+                  ancestral: {name: ddpm.ancestral, steps: 50, clip: static}
+                sampling:         {count: 200, batch-size: 200, weights: ema}
+                """);
+        Checks.succeeded(d4j.run(Duration.ofMinutes(10), "train", "--spec", spec.toString(), "--out", "cond"));
+        Checks.succeeded(d4j.run(Duration.ofMinutes(5), "sample", "--checkpoint", "cond", "--class", "all",
+                "--guidance", "3", "--out", "cond-s3.npy"));
+        Checks.succeeded(d4j.run(Duration.ofMinutes(5), "sample", "--checkpoint", "cond", "--class", "all",
+                "--guidance", "0", "--out", "cond-s0.npy"));
+        Checks.succeeded(d4j.run(Duration.ofMinutes(5), "sample", "--checkpoint", "cond", "--sampler", "ancestral",
+                "--class", "all", "--guidance", "2", "--set", "sampling.count=100", "--out", "cond-anc.npy"));
+
+        float[][] classMeans = classMeans(2000);
+        double guided = nearestMeanShare("cond-s3", classMeans);
+        double unconditional = nearestMeanShare("cond-s0", classMeans);
+        double ancestral = nearestMeanShare("cond-anc", classMeans);
+        System.out.printf("[it] conditional U-Net: samples nearest their class's mean image: DDIM s=3 %.3f,"
+                + " ancestral s=2 %.3f, unconditional (s=0) %.3f%n", guided, ancestral, unconditional);
+        assertThat(guided).as("DDIM, s = 3, against the unconditional model's %s", unconditional)
+                .isGreaterThan(unconditional + 0.1);
+        assertThat(ancestral).as("ancestral, s = 2, against the unconditional model's %s", unconditional)
+                .isGreaterThan(unconditional + 0.1);
+        JsonNode manifest = JSON.readTree(work.resolve("cond-s3.manifest.json").toFile());
+        assertThat(manifest.get("guidance").get("scale").asDouble()).isEqualTo(3.0);
+        assertThat(manifest.get("classes")).hasSize(10);
+        BufferedImage grid = ImageIO.read(work.resolve("cond-s3.png").toFile());
+        assertThat(grid.getHeight()).as("one row per class").isGreaterThan(10 * 56);
+
+        Checks.userError(d4j.run("sample", "--checkpoint", "cond", "--class", "10", "--out", "x.npy"), "--class 10",
+                "0..9");
+        Checks.userError(d4j.run("sample", "--checkpoint", "cond", "--class", "1", "--guidance", "2", "--set",
+                "training.label-dropout=0", "--out", "x.npy"), "label-dropout", "--guidance 1");
+        Checks.userError(d4j.run("sample", "--checkpoint", "cond", "--guidance", "2", "--out", "x.npy"), "--class");
+        Path plain = Specs.write(work.resolve("plain.yaml"), """
+                name: unconditional-points
+                seed: 0
+                dataset:          {name: two-moons, count: 64}
+                schedule:         {name: ddpm.linear}
+                parameterization: {name: ddpm.epsilon}
+                network:          {name: mlp, width: 8, depth: 1}
+                loss:             {name: ddpm.simple}
+                training:         {steps: 2, batch-size: 32}
+                samplers:
+                  ddim: {name: ddim, steps: 5}
+                """);
+        Checks.succeeded(d4j.run("train", "--spec", plain.toString(), "--out", "plain"));
+        Checks.userError(d4j.run("sample", "--checkpoint", "plain", "--class", "1", "--out", "x.csv"), "--class 1",
+                "unconditional");
+        assertThat(work.resolve("x.npy")).doesNotExist();
+        assertThat(work.resolve("x.csv")).doesNotExist();
+    }
+
+    /** Mean held-out image of each Fashion-MNIST class over the first {@code count} t10k images. */
+    private static float[][] classMeans(int count) throws IOException {
+        PointSet images = idxImages(FMNIST.resolve("t10k-images-idx3-ubyte.gz"), 0, count);
+        byte[] labels;
+        try (InputStream raw = Files.newInputStream(FMNIST.resolve("t10k-labels-idx1-ubyte.gz"));
+             DataInputStream in = new DataInputStream(new GZIPInputStream(raw))) {
+            assertThat(in.readInt()).isEqualTo(0x801);
+            in.readInt();
+            labels = in.readNBytes(count);
+        }
+        int d = images.dimension();
+        float[][] means = new float[10][d];
+        int[] n = new int[10];
+        for (int i = 0; i < count; i++) {
+            n[labels[i]]++;
+            for (int j = 0; j < d; j++) {
+                means[labels[i]][j] += images.get(i, j);
+            }
+        }
+        for (int k = 0; k < 10; k++) {
+            for (int j = 0; j < d; j++) {
+                means[k][j] /= n[k];
+            }
+        }
+        return means;
+    }
+
+    /** Share of a sample file's images whose nearest class mean is the class the manifest says was asked for. */
+    private double nearestMeanShare(String name, float[][] means) throws IOException {
+        PointSet s = PointFiles.read(work.resolve(name + ".npy"));
+        JsonNode labels = JSON.readTree(work.resolve(name + ".manifest.json").toFile()).get("labels");
+        assertThat(labels).hasSize(s.count());
+        int hits = 0;
+        for (int i = 0; i < s.count(); i++) {
+            int best = -1;
+            double bestDistance = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < means.length; k++) {
+                double dist = 0;
+                for (int j = 0; j < s.dimension(); j++) {
+                    double diff = s.get(i, j) - means[k][j];
+                    dist += diff * diff;
+                }
+                if (dist < bestDistance) {
+                    bestDistance = dist;
+                    best = k;
+                }
+            }
+            hits += best == labels.get(i).asInt() ? 1 : 0;
+        }
+        return (double) hits / s.count();
+    }
+
     @Test
     void imageUserErrorsAreOneLineAndWriteNothing() throws IOException {
         Path bad = work.resolve("bad-images.idx");
