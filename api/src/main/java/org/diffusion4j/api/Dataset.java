@@ -26,6 +26,16 @@ public interface Dataset {
     }
 
     /**
+     * The names of the classes, label by label ({@code labelCount()} of them), for people: grid rows,
+     * logs. Empty when the classes have no names (the default).
+     *
+     * @since SPI 1.3
+     */
+    default java.util.List<String> classNames() {
+        return java.util.List.of();
+    }
+
+    /**
      * The samples of one split. Synthetic datasets draw each split from its own seeded stream;
      * file datasets read their files.
      *

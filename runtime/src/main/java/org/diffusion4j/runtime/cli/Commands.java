@@ -441,7 +441,7 @@ final class Commands {
         if (images) {
             // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file,
             // or, for several classes, the first 10 of each class in a row of its own
-            writeGrid(samples, conditional.classes(), grid);
+            writeGrid(samples, conditional.classes(), p.dataset().classNames(), grid);
         }
         Map<String, Object> info = new LinkedHashMap<>(extra);
         info.put("sampler", label);
@@ -456,13 +456,15 @@ final class Commands {
         return samples;
     }
 
-    private static void writeGrid(PointSet samples, List<Integer> classes, Path grid) throws IOException {
+    private static void writeGrid(PointSet samples, List<Integer> classes, List<String> names, Path grid)
+            throws IOException {
+        java.util.function.IntFunction<String> rowName = k -> k < names.size() ? k + " " + names.get(k) : "class " + k;
         if (classes.size() <= 1 || samples.count() < classes.size()) {
             PointSet head = samples.head(100);
             int rows = (head.count() + 9) / 10;
-            List<String> names = classes.size() != 1 ? null
-                    : java.util.Collections.nCopies(rows, "class " + classes.get(0));
-            ImageGrid.write(head, 10, names, grid);
+            List<String> rowNames = classes.size() != 1 ? null
+                    : java.util.Collections.nCopies(rows, rowName.apply(classes.get(0)));
+            ImageGrid.write(head, 10, rowNames, grid);
             return;
         }
         int[] labels = samples.labels();
@@ -483,7 +485,7 @@ final class Commands {
             }
         }
         ImageGrid.write(new PointSet(samples.sampleShape(), values, chosen), per,
-                classes.stream().map(k -> "class " + k).toList(), grid);
+                classes.stream().map(rowName::apply).toList(), grid);
     }
 
     /** The PNG grid written beside an image sample file: {@code x.npy} → {@code x.png}. */

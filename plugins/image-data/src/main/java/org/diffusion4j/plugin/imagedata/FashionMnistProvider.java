@@ -1,10 +1,13 @@
 package org.diffusion4j.plugin.imagedata;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
 
@@ -25,6 +28,9 @@ public final class FashionMnistProvider extends AbstractProvider<Dataset> {
     public static final String DEFAULT_DIR = "/usr/share/datasets/fashion-mnist";
     /** Classes of Fashion-MNIST. */
     public static final int CLASSES = 10;
+    /** The class names, label by label (Xiao et al. 2017, Table 1). */
+    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     static final ConfigSpec SPEC = ConfigSpec.builder()
             .path("dir", DEFAULT_DIR, "folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz")
@@ -50,6 +56,34 @@ public final class FashionMnistProvider extends AbstractProvider<Dataset> {
                 new IdxImageDataset.Source(dir.resolve("t10k-labels-idx1-ubyte.gz"), "dir", advice),
                 CLASSES, config.getInt("train-subset"), config.getInt("test-subset"));
         d.checkFilesExist();
-        return d;
+        return new Named(d);
+    }
+
+    /** The IDX dataset with Fashion-MNIST's class names. */
+    private record Named(IdxImageDataset files) implements Dataset {
+        @Override
+        public int dimension() {
+            return files.dimension();
+        }
+
+        @Override
+        public int[] sampleShape() {
+            return files.sampleShape();
+        }
+
+        @Override
+        public int labelCount() {
+            return files.labelCount();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return CLASS_NAMES;
+        }
+
+        @Override
+        public PointSet load(Split split) {
+            return files.load(split);
+        }
     }
 }

@@ -28,6 +28,8 @@ class FashionMnistTest {
         assertThat(d.sampleShape()).containsExactly(1, 28, 28);
         assertThat(d.dimension()).isEqualTo(784);
         assertThat(d.labelCount()).isEqualTo(10);
+        assertThat(d.classNames()).as("Xiao et al. 2017, Table 1").hasSize(10).startsWith("T-shirt/top", "Trouser")
+                .endsWith("Bag", "Ankle boot");
         PointSet train = d.load(Split.TRAIN);
         assertThat(train.count()).isEqualTo(60_000);
         assertThat(train.sampleShape()).containsExactly(1, 28, 28);
