@@ -29,10 +29,12 @@ import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.Split;
+import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.config.ConfigSpec;
 import org.diffusion4j.api.config.OptionSpec;
 import org.diffusion4j.api.io.PointFiles;
 import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.engine.Checkpoints;
 import org.diffusion4j.runtime.engine.Components;
@@ -286,6 +288,9 @@ final class Commands {
         o.addOption(Option.builder().longOpt("guidance-rescale").hasArg().argName("PHI")
                 .desc("rescale the guided x0 estimate to the conditional one's standard deviation, mixed in by PHI"
                         + " in [0, 1] (default 0: off)").build());
+        o.addOption(Option.builder().longOpt("preview-every").hasArg().argName("K")
+                .desc("images: also write FILE.preview.png, the model's estimate of the clean images (x0) of the first"
+                        + " 10 samples every K steps, one row per step, to watch them form").build());
         o.addOption(set());
         CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv|FILE.npy [--class LIST [--guidance S]]", o,
                 args);
@@ -311,8 +316,14 @@ final class Commands {
                         + String.join(", ", p.samplers().keySet()) + " (add one with --set samplers.NAME.name=COMPONENT)");
             }
             Conditional conditional = conditional(cl, p);
+            int previewEvery = cl.hasOption("preview-every") ? positive("--preview-every", cl.getOptionValue("preview-every"))
+                    : 0;
+            if (previewEvery > 0 && p.dataset().sampleShape().length != 3) {
+                throw new UserException("--preview-every draws image grids; this model's samples are "
+                        + p.dataset().sampleShape().length + "-D points, not images");
+            }
             loadWeights(file, ck, p);
-            drawAndWrite(p, label, sampler, outFile, conditional, Map.of("checkpoint", file.toString()));
+            drawAndWrite(p, label, sampler, outFile, conditional, previewEvery, Map.of("checkpoint", file.toString()));
         }
         return 0;
     }
@@ -417,11 +428,11 @@ final class Commands {
 
     private PointSet drawAndWrite(Pipeline p, String label, Sampler sampler, Path outFile, Map<String, Object> extra)
             throws IOException {
-        return drawAndWrite(p, label, sampler, outFile, Conditional.NONE, extra);
+        return drawAndWrite(p, label, sampler, outFile, Conditional.NONE, 0, extra);
     }
 
     private PointSet drawAndWrite(Pipeline p, String label, Sampler sampler, Path outFile, Conditional conditional,
-                                  Map<String, Object> extra) throws IOException {
+                                  int previewEvery, Map<String, Object> extra) throws IOException {
         int[] shape = p.dataset().sampleShape();
         boolean images = shape.length == 3;
         Path grid = images ? gridOf(outFile) : null;
@@ -432,16 +443,24 @@ final class Commands {
             }
             requireNew(grid);
         }
+        Preview preview = previewEvery > 0 ? new Preview(previewEvery, shape, siblingOf(outFile, ".preview.png")) : null;
+        if (preview != null) {
+            requireNew(preview.file);
+        }
         long t0 = System.nanoTime();
         PointSet samples = Sampling.sample(p.backend(), p.model(), sampler, shape, p.spec().seed(),
                 p.sampling().getInt("count"), p.sampling().getInt("batch-size"), conditional.labels(),
-                conditional.guidance(), total -> Progress.forConsole("sample " + label, total));
+                conditional.guidance(), preview == null ? StepListener.NONE : preview,
+                total -> Progress.forConsole("sample " + label, total));
         double seconds = (System.nanoTime() - t0) / 1e9;
         writePoints(outFile, samples);
         if (images) {
             // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file,
             // or, for several classes, the first 10 of each class in a row of its own
             writeGrid(samples, conditional.classes(), p.dataset().classNames(), grid);
+            if (preview != null) {
+                preview.write();
+            }
         }
         Map<String, Object> info = new LinkedHashMap<>(extra);
         info.put("sampler", label);
@@ -486,6 +505,53 @@ final class Commands {
         }
         ImageGrid.write(new PointSet(samples.sampleShape(), values, chosen), per,
                 classes.stream().map(rowName::apply).toList(), grid);
+    }
+
+    /**
+     * Collects, every {@code every} steps and at the last, the x̂0 estimate (the state itself where the
+     * sampler computes none) of the first 10 samples, and draws them as one row per step.
+     */
+    private static final class Preview implements StepListener {
+        private final int every;
+        private final int[] shape;
+        private final Path file;
+        private final List<float[]> rows = new ArrayList<>();
+        private final List<String> names = new ArrayList<>();
+        private int columns;
+
+        Preview(int every, int[] shape, Path file) {
+            this.every = every;
+            this.shape = shape;
+            this.file = file;
+        }
+
+        @Override
+        public void onStep(int step, int steps, double t, Tensor x, Tensor x0Hat) {
+            if ((step + 1) % every != 0 && step != steps - 1) {
+                return;
+            }
+            Tensor shown = x0Hat != null ? x0Hat : x;
+            columns = Math.min(10, shown.dim(0));
+            int d = shown.dim(1);
+            float[] all = shown.toArray();
+            rows.add(java.util.Arrays.copyOf(all, columns * d));
+            names.add(String.format(Locale.ROOT, "%s t %.3f", x0Hat != null ? "x0" : "x", t));
+        }
+
+        void write() throws IOException {
+            int d = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
+            float[] values = new float[rows.size() * columns * d];
+            for (int r = 0; r < rows.size(); r++) {
+                System.arraycopy(rows.get(r), 0, values, r * columns * d, columns * d);
+            }
+            ImageGrid.write(new PointSet(shape, values, null), columns, names, file);
+        }
+    }
+
+    private static Path siblingOf(Path samples, String suffix) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + suffix);
     }
 
     /** The PNG grid written beside an image sample file: {@code x.npy} → {@code x.png}. */

@@ -48,11 +48,19 @@ public final class Sampling {
      */
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
                                   int batchSize, int[] labels, Guidance guidance, IntFunction<Progress> progress) {
+        return sample(backend, model, sampler, sampleShape, seed, count, batchSize, labels, guidance, StepListener.NONE,
+                progress);
+    }
+
+    /** As above, with {@code watch} called after every step of the first batch (previews). */
+    public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
+                                  int batchSize, int[] labels, Guidance guidance, StepListener watch,
+                                  IntFunction<Progress> progress) {
         if (labels != null && labels.length != count) {
             throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");
         }
         return withFrozenWeights(model, () -> draw(backend, model, sampler, sampleShape, seed, count, batchSize,
-                labels, guidance, progress));
+                labels, guidance, watch, progress));
     }
 
     /**
@@ -70,7 +78,8 @@ public final class Sampling {
     }
 
     private static PointSet draw(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
-                                 int batchSize, int[] labels, Guidance guidance, IntFunction<Progress> progress) {
+                                 int batchSize, int[] labels, Guidance guidance, StepListener watch,
+                                 IntFunction<Progress> progress) {
         int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
         Rng rng = new Rng(seed).split("sampling");
         int batches = (count + batchSize - 1) / batchSize;
@@ -93,6 +102,9 @@ public final class Sampling {
                 }
                 if (bar[0] != null) {
                     bar[0].update((long) batchIndex * steps + step + 1, String.format(java.util.Locale.ROOT, "t %.3f", t));
+                }
+                if (batchIndex == 0) {
+                    watch.onStep(step, steps, t, x, x0Hat);
                 }
             };
             Model batchModel = labels == null ? model
