@@ -26,6 +26,48 @@ class ResumeIT {
     void killedRunResumesBitIdenticallyWhateverTheThreadCount() throws Exception {
         Launcher d4j = new Launcher(Distribution.copyTo(tmp), tmp.resolve("work"));
         Path spec = Specs.write(tmp.resolve("work").resolve("resume.yaml"), Specs.tiny(STEPS, CHECKPOINT_EVERY, 200));
+        killResumeAndCompare(d4j, spec, STEPS, CHECKPOINT_EVERY);
+    }
+
+    /**
+     * The same for a class-conditional U-Net on images (an IDX file written here, so no dataset
+     * needs installing): the label-dropout stream, the conditioning and the image kernels resume
+     * exactly too.
+     */
+    @Test
+    void killedConditionalImageRunResumesBitIdentically() throws Exception {
+        Launcher d4j = new Launcher(Distribution.copyTo(tmp), tmp.resolve("work"));
+        Path images = tmp.resolve("work").resolve("images.idx");
+        Path labels = tmp.resolve("work").resolve("labels.idx");
+        int count = 64;
+        java.nio.ByteBuffer im = java.nio.ByteBuffer.allocate(16 + count * 12 * 12).putInt(0x803).putInt(count)
+                .putInt(12).putInt(12);
+        java.nio.ByteBuffer lb = java.nio.ByteBuffer.allocate(8 + count).putInt(0x801).putInt(count);
+        for (int i = 0; i < count; i++) {
+            lb.put((byte) (i % 3));
+            for (int p = 0; p < 144; p++) {
+                im.put((byte) ((i % 3) * 80 + (p * 7 + i) % 60));
+            }
+        }
+        Files.createDirectories(images.getParent());
+        Files.write(images, im.array());
+        Files.write(labels, lb.array());
+        Path spec = Specs.write(tmp.resolve("work").resolve("resume-images.yaml"), """
+                name: resume-images
+                seed: 11
+                dataset:          {name: idx-images, train-images: %s, train-labels: %s, classes: 3}
+                schedule:         {name: ddpm.linear, steps: 1000}
+                parameterization: {name: ddpm.epsilon}
+                network:          {name: unet, base-channels: 8, groups: 4, blocks: 1, channel-multipliers: "1,2",
+                                   attention-resolutions: "6", classes: 3}
+                loss:             {name: ddpm.simple}
+                training:         {lr: 0.001, batch-size: 16, steps: 60, ema-decay: 0.9, grad-clip: 1.0,
+                                   label-dropout: 0.3, checkpoint-every: 20}
+                """.formatted(images, labels));
+        killResumeAndCompare(d4j, spec, 60, 20);
+    }
+
+    private void killResumeAndCompare(Launcher d4j, Path spec, int steps, int checkpointEvery) throws Exception {
         Path interrupted = tmp.resolve("work").resolve("interrupted");
         Path uninterrupted = tmp.resolve("work").resolve("uninterrupted");
         Path checkpoint = interrupted.resolve("checkpoint.safetensors");
@@ -39,14 +81,14 @@ class ResumeIT {
         }
         boolean aliveAtCheckpoint = running.isAlive();
         Launcher.Result killed = running.kill();
-        assertThat(checkpoint).as("the run wrote a checkpoint after %s steps\n%s", CHECKPOINT_EVERY, killed.describe())
+        assertThat(checkpoint).as("the run wrote a checkpoint after %s steps\n%s", checkpointEvery, killed.describe())
                 .isRegularFile();
         assertThat(aliveAtCheckpoint).as("the run must still be running when it is killed (else nothing is resumed)\n%s",
                 killed.describe()).isTrue();
         long stepAtKill = Long.parseLong(SafetensorsReader.read(checkpoint).metadata().get("step"));
-        assertThat(stepAtKill).as("step of the checkpoint the killed run left").isPositive().isLessThan(STEPS)
-                .matches(s -> s % CHECKPOINT_EVERY == 0, "a multiple of checkpoint-every");
-        System.out.println("[it] training run killed; its last checkpoint is at step " + stepAtKill + " of " + STEPS);
+        assertThat(stepAtKill).as("step of the checkpoint the killed run left").isPositive().isLessThan(steps)
+                .matches(s -> s % checkpointEvery == 0, "a multiple of checkpoint-every");
+        System.out.println("[it] training run killed; its last checkpoint is at step " + stepAtKill + " of " + steps);
 
         // 2. resume it (2 threads) to the end
         Launcher.Result resumed = Checks.succeeded(d4j.run(Duration.ofMinutes(10), "train", "--resume",
@@ -59,8 +101,8 @@ class ResumeIT {
 
         SafetensorsReader.File a = SafetensorsReader.read(uninterrupted.resolve("checkpoint.safetensors"));
         SafetensorsReader.File b = SafetensorsReader.read(checkpoint);
-        assertThat(a.metadata().get("step")).isEqualTo(String.valueOf(STEPS));
-        assertThat(b.metadata().get("step")).isEqualTo(String.valueOf(STEPS));
+        assertThat(a.metadata().get("step")).isEqualTo(String.valueOf(steps));
+        assertThat(b.metadata().get("step")).isEqualTo(String.valueOf(steps));
         assertThat(b.tensors().keySet()).isEqualTo(a.tensors().keySet());
         assertThat(a.tensors().keySet()).anyMatch(n -> n.startsWith("model."));
         for (Map.Entry<String, SafetensorsReader.Entry> e : a.tensors().entrySet()) {
