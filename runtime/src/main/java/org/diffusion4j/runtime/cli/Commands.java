@@ -81,7 +81,8 @@ final class Commands {
                 command("bench", "time the issue-5 workloads (GEMM, train steps, sampling) beside PyTorch",
                         new org.diffusion4j.runtime.bench.BenchCommand(out, err)::run),
                 command("sweep", "vary a sampler's options over rows x columns and score each cell (the DDIM eta x S table)",
-                        new SweepCommand(out, err)::run));
+                        new SweepCommand(out, err)::run),
+                command("classifier", "train the image classifier whose features the frechet and kid metrics use", new ClassifierCommand(out, err)::run));
     }
 
     interface Body {

@@ -20,7 +20,8 @@ class MetricPropertiesTest {
     private static final PointSet Y = Fixtures.gaussian(600, 2, 0.0, 1.0, 2);
 
     static List<Metric> metrics() {
-        return List.of(new SlicedWasserstein2(256), new Mmd2(), new EnergyDistance());
+        return List.of(new SlicedWasserstein2(256), new Mmd2(), new EnergyDistance(), new FrechetDistance(),
+                new KernelInceptionDistance());
     }
 
     // ---- brute force -------------------------------------------------------------------------

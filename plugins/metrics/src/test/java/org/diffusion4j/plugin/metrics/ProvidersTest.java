@@ -23,8 +23,9 @@ class ProvidersTest {
     }
 
     @Test
-    void theThreeMetricsAreFoundWithOneLineDescriptions() {
-        assertThat(providers()).extracting(ComponentProvider::name).containsExactlyInAnyOrder("sliced-w2", "mmd2", "energy");
+    void theFiveMetricsAreFoundWithOneLineDescriptions() {
+        assertThat(providers()).extracting(ComponentProvider::name)
+                .containsExactlyInAnyOrder("sliced-w2", "mmd2", "energy", "frechet", "kid");
         for (ComponentProvider<?> p : providers()) {
             assertThat(p.kind()).isEqualTo(Kind.METRIC);
             assertThat(p.description()).isNotBlank().doesNotContain("\n");
@@ -49,5 +50,14 @@ class ProvidersTest {
         assertThatThrownBy(() -> p.config().resolve(p.name(), Map.of("bandwidth", 1.0)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("mmd2").hasMessageContaining("takes no options");
+    }
+
+    @Test
+    void frechetAndKidTakeNoOptions() {
+        for (ComponentProvider<?> p : List.of(new FrechetDistanceProvider(), new KernelInceptionDistanceProvider())) {
+            assertThatThrownBy(() -> p.config().resolve(p.name(), Map.of("subsets", 100)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(p.name()).hasMessageContaining("takes no options");
+        }
     }
 }
