@@ -70,12 +70,13 @@ class IdxImageDatasetTest {
     }
 
     @Test
-    void bothComponentsAreFoundByServiceLoaderWithDeclaredOptions() {
+    void theDatasetComponentsAreFoundByServiceLoaderWithDeclaredOptions() {
         List<ComponentProvider<?>> ps = ServiceLoader.load(ComponentProvider.class).stream()
                 .<ComponentProvider<?>>map(ServiceLoader.Provider::get)
                 .filter(p -> p.getClass().getPackageName().equals("org.diffusion4j.plugin.imagedata"))
                 .toList();
-        assertThat(ps).extracting(ComponentProvider::name).containsExactlyInAnyOrder("fashion-mnist", "idx-images");
+        assertThat(ps).extracting(ComponentProvider::name).containsExactlyInAnyOrder("fashion-mnist", "idx-images",
+                "image-folder");
         for (ComponentProvider<?> p : ps) {
             assertThat(p.kind()).isEqualTo(Kind.DATASET);
             assertThat(p.description()).isNotBlank().doesNotContain("\n");
