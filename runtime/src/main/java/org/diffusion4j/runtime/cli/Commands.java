@@ -6,6 +6,7 @@ import static org.diffusion4j.runtime.cli.LauncherOptions.plugins;
 import static org.diffusion4j.runtime.cli.LauncherOptions.registryOnly;
 import static org.diffusion4j.runtime.cli.LauncherOptions.set;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Metric;
@@ -40,6 +42,7 @@ import org.diffusion4j.runtime.engine.Checkpoints;
 import org.diffusion4j.runtime.engine.Components;
 import org.diffusion4j.runtime.engine.Evaluation;
 import org.diffusion4j.runtime.engine.Guidance;
+import org.diffusion4j.runtime.quality.FeatureClassifier;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.RunModule;
@@ -597,9 +600,21 @@ final class Commands {
 
     private int eval(String[] args) throws Exception {
         Options o = compute();
-        o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points (.csv or .npy)").build());
-        o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE").desc("held-out data (.csv or .npy)").build());
-        o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST").desc("comma-separated metric names (default: sliced-w2,mmd2,energy)").build());
+        o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points or images (.csv or .npy)").build());
+        o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE|dataset:NAME")
+                .desc("held-out data: a .csv or .npy file, or dataset:NAME for the test split of a dataset (its"
+                        + " defaults, e.g. dataset:fashion-mnist), which also reports the floor: the dataset's reference"
+                        + " split scored the same way, as many samples").build());
+        o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST")
+                .desc("comma-separated metric names (default: sliced-w2,mmd2,energy; with --classifier:"
+                        + " frechet,kid,class-accuracy)").build());
+        o.addOption(Option.builder().longOpt("classifier").hasArg().argName("FILE")
+                .desc("images: a classifier made by 'diffusion4j classifier'; metrics are then taken on its features"
+                        + " (frechet = FD, kid = KID), and class-accuracy is the share of samples it assigns to the class"
+                        + " they were drawn for (read from the manifest beside the samples, or --labels)").build());
+        o.addOption(Option.builder().longOpt("labels").hasArg().argName("cyclic:K")
+                .desc("the classes the samples were drawn for when no manifest records them: cyclic:K means"
+                        + " sample i was drawn for class i mod K (e.g. the PyTorch peer's conditional samples)").build());
         o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH")
                 .desc("instead of samples: report the likelihoods of the run's spec on its held-out data").build());
         o.addOption(Option.builder().longOpt("likelihood").hasArg().argName("LABEL")
@@ -620,6 +635,9 @@ final class Commands {
         if (!model && (cl.hasOption("likelihood") || cl.hasOption("count") || cl.hasOption("set"))) {
             throw new UserException("--likelihood, --count and --set go with eval --checkpoint");
         }
+        if (model && (cl.hasOption("classifier") || cl.hasOption("labels"))) {
+            throw new UserException("--classifier and --labels go with eval --samples");
+        }
         Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
         if (outFile != null) {
             requireNew(outFile);
@@ -634,23 +652,117 @@ final class Commands {
         return 0;
     }
 
+    /** The metric the runtime computes itself, from the classifier's predictions. */
+    private static final String CLASS_ACCURACY = "class-accuracy";
+
     private ObjectNode metricScores(CommandLine cl, PluginManager pm) throws Exception {
-        PointSet a = PointFiles.read(Path.of(cl.getOptionValue("samples")));
-        PointSet b = PointFiles.read(Path.of(cl.getOptionValue("reference")));
-        Map<String, Double> scores;
-        try (Backend backend = backend(cl, pm)) {
-            Components components = new Components(pm.registry(), backend, 0);
-            Map<String, Metric> metrics = new LinkedHashMap<>();
-            for (String n : cl.getOptionValue("metrics", "sliced-w2,mmd2,energy").split(",")) {
-                String name = n.trim();
-                metrics.put(name, components.create(Kind.METRIC, name, new ComponentRef("metrics", name, Map.of()),
-                        a.dimension(), 0));
-            }
-            scores = Evaluation.score(metrics, a, b);
+        Path samplesFile = Path.of(cl.getOptionValue("samples"));
+        PointSet a = PointFiles.read(samplesFile);
+        String referenceText = cl.getOptionValue("reference");
+        boolean classified = cl.hasOption("classifier");
+        List<String> names = new ArrayList<>();
+        for (String n : cl.getOptionValue("metrics", classified ? "frechet,kid," + CLASS_ACCURACY
+                : "sliced-w2,mmd2,energy").split(",")) {
+            names.add(n.trim());
+        }
+        if (names.contains(CLASS_ACCURACY) && !classified) {
+            throw new UserException(CLASS_ACCURACY + " needs --classifier FILE (make one with 'diffusion4j classifier')");
         }
         ObjectNode json = Manifest.JSON.createObjectNode();
-        scores.forEach(json::put);
+        try (Backend backend = backend(cl, pm)) {
+            PointSet b;
+            PointSet floorSamples = null;
+            if (referenceText.startsWith("dataset:")) {
+                Dataset d = referenceDataset(referenceText.substring("dataset:".length()), pm, backend);
+                b = d.load(Split.TEST);
+                floorSamples = d.load(Split.REFERENCE).head(a.count());
+            } else {
+                b = PointFiles.read(Path.of(referenceText));
+            }
+            if (cl.hasOption("labels")) {
+                a = a.withLabels(cyclicLabels(cl.getOptionValue("labels"), a.count()));
+            } else if (a.labels() == null && names.contains(CLASS_ACCURACY)) {
+                a = a.withLabels(labelsFromManifest(samplesFile, a.count()));
+            }
+            FeatureClassifier classifier = classified ? FeatureClassifier.load(Path.of(cl.getOptionValue("classifier")),
+                    backend) : null;
+            List<String> distances = names.stream().filter(n -> !n.equals(CLASS_ACCURACY)).toList();
+            Components components = new Components(pm.registry(), backend, 0);
+            Map<String, Metric> metrics = new LinkedHashMap<>();
+            for (String name : distances) {
+                metrics.put(name, components.create(Kind.METRIC, name, new ComponentRef("metrics", name, Map.of()),
+                        classified ? classifier.featureDimension() : a.dimension(), 0));
+            }
+            PointSet reference = classified && !metrics.isEmpty() ? classifier.features(b) : b;
+            scores(json, metrics, names, classifier, a, reference);
+            if (floorSamples != null) {
+                scores(json.putObject("floor"), metrics, names, classifier, floorSamples, reference);
+                json.put("floor-count", floorSamples.count());
+            }
+        }
         return json;
+    }
+
+    /** Every metric of {@code names} for one sample set, in the order asked for. */
+    private static void scores(ObjectNode json, Map<String, Metric> metrics, List<String> names,
+                               FeatureClassifier classifier, PointSet samples, PointSet reference) {
+        Map<String, Double> distances = metrics.isEmpty() ? Map.of() : Evaluation.score(metrics,
+                classifier != null ? classifier.features(samples) : samples, reference);
+        for (String name : names) {
+            json.put(name, name.equals(CLASS_ACCURACY) ? classifier.accuracy(samples) : distances.get(name));
+        }
+    }
+
+    /** The test split of a dataset with its default options: {@code --reference dataset:NAME}. */
+    private static Dataset referenceDataset(String name, PluginManager pm, Backend backend) {
+        if (pm.registry().find(Kind.DATASET, name) == null) {
+            throw new UserException("--reference dataset:" + name + ": no dataset '" + name + "'; datasets: "
+                    + pm.registry().list(Kind.DATASET).stream().map(c -> c.provider().name())
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        return new Components(pm.registry(), backend, 0).create(Kind.DATASET, "dataset",
+                new ComponentRef("dataset", name, Map.of()), 0, 0);
+    }
+
+    private static int[] cyclicLabels(String text, int count) {
+        String t = text.trim();
+        int k = t.startsWith("cyclic:") ? positive("--labels", t.substring("cyclic:".length())) : 0;
+        if (k == 0) {
+            throw new UserException("--labels " + t + ": give cyclic:K (sample i was drawn for class i mod K)");
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = i % k;
+        }
+        return labels;
+    }
+
+    /** The class each sample was drawn for, from the manifest {@code sample --class} wrote beside the file. */
+    private static int[] labelsFromManifest(Path samples, int count) throws IOException {
+        Path manifest = manifestOf(samples);
+        String advice = CLASS_ACCURACY + " needs the class each sample was drawn for, which 'sample --class' records in"
+                + " the manifest beside the samples";
+        if (!Files.exists(manifest)) {
+            throw new UserException(advice + ", but " + manifest + " does not exist");
+        }
+        JsonNode labels;
+        try {
+            labels = Manifest.JSON.readTree(manifest.toFile()).get("labels");
+        } catch (IOException e) {
+            throw new UserException(manifest + " is not a readable manifest (" + e.getMessage() + ")");
+        }
+        if (labels == null || !labels.isArray()) {
+            throw new UserException(advice + "; " + manifest + " has no labels (were these samples drawn without --class?)");
+        }
+        if (labels.size() != count) {
+            throw new UserException(manifest + " records " + labels.size() + " labels for " + count + " samples in "
+                    + samples + "; they do not belong together");
+        }
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = labels.get(i).asInt();
+        }
+        return out;
     }
 
     /** −log p of the run's held-out (test) points under each likelihood of its spec. */
