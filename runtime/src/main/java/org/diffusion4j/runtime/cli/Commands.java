@@ -42,7 +42,6 @@ import org.diffusion4j.runtime.engine.Checkpoints;
 import org.diffusion4j.runtime.engine.Components;
 import org.diffusion4j.runtime.engine.Evaluation;
 import org.diffusion4j.runtime.engine.Guidance;
-import org.diffusion4j.runtime.quality.FeatureClassifier;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.RunModule;
@@ -57,6 +56,7 @@ import org.diffusion4j.runtime.io.Progress;
 import org.diffusion4j.runtime.io.SafetensorsFile;
 import org.diffusion4j.runtime.plugin.ComponentEntry;
 import org.diffusion4j.runtime.plugin.PluginManager;
+import org.diffusion4j.runtime.quality.FeatureClassifier;
 import org.diffusion4j.runtime.spec.ComponentRef;
 import org.diffusion4j.runtime.spec.PipelineSpec;
 
@@ -81,11 +81,12 @@ final class Commands {
                 command("eval", "score samples against held-out data (metrics), or a checkpoint by its likelihoods (nats, bits/dim)", c::eval),
                 command("quickstart", "train, sample, evaluate and plot the flow-matching example (seed 000)",
                         c::quickstart),
-                command("bench", "time the issue-5 workloads (GEMM, train steps, sampling) beside PyTorch",
+                command("bench", "time the speed workloads (GEMM, training steps, sampling, the U-Net) beside PyTorch",
                         new org.diffusion4j.runtime.bench.BenchCommand(out, err)::run),
                 command("sweep", "vary a sampler's options over rows x columns and score each cell (the DDIM eta x S table)",
                         new SweepCommand(out, err)::run),
-                command("classifier", "train the image classifier whose features the frechet and kid metrics use", new ClassifierCommand(out, err)::run));
+                command("classifier", "train the image classifier whose features the frechet and kid metrics use",
+                        new ClassifierCommand(out, err)::run));
     }
 
     interface Body {
