@@ -98,10 +98,11 @@ class ImagesIT {
 
     /**
      * Class-conditional training (label dropout 0.1) and classifier-free guidance through the
-     * launcher, with two samplers. The bar: the share of samples nearest (in pixels) to the mean
-     * held-out image of the class they were asked for — a crude classifier that needs no training —
-     * is well above the unconditional model's (s = 0, same noise; chance is 0.1). Then the
-     * conditioning user errors: nothing written.
+     * launcher, with two samplers, scored by a feature classifier the launcher trains: the class
+     * accuracy of guided samples is well above the unconditional model's (s = 0, same noise; chance
+     * is 0.1); FD of noise images is far above the floor (held-out images against the test split)
+     * and the samples' FD lies between the two. Then the conditioning and metric user errors:
+     * nothing written.
      */
     @Test
     void aClassConditionalUNetFollowsTheClassAndGuidance() throws IOException {
@@ -129,16 +130,34 @@ class ImagesIT {
         Checks.succeeded(d4j.run(Duration.ofMinutes(5), "sample", "--checkpoint", "cond", "--sampler", "ancestral",
                 "--class", "all", "--guidance", "2", "--set", "sampling.count=100", "--out", "cond-anc.npy"));
 
-        float[][] classMeans = classMeans(2000);
-        double guided = nearestMeanShare("cond-s3", classMeans);
-        double unconditional = nearestMeanShare("cond-s0", classMeans);
-        double ancestral = nearestMeanShare("cond-anc", classMeans);
-        System.out.printf("[it] conditional U-Net: samples nearest their class's mean image: DDIM s=3 %.3f,"
-                + " ancestral s=2 %.3f, unconditional (s=0) %.3f%n", guided, ancestral, unconditional);
-        assertThat(guided).as("DDIM, s = 3, against the unconditional model's %s", unconditional)
-                .isGreaterThan(unconditional + 0.1);
-        assertThat(ancestral).as("ancestral, s = 2, against the unconditional model's %s", unconditional)
-                .isGreaterThan(unconditional + 0.1);
+        // the image metrics' classifier, trained by the launcher on a subset (a quick one: its accuracy is printed)
+        Checks.succeeded(d4j.run(Duration.ofMinutes(10), "classifier", "--dataset", "fashion-mnist", "--steps", "150",
+                "--set", "dataset.train-subset=4096", "--out", "clf.safetensors"));
+        JsonNode guided = classifierScores("cond-s3.npy");
+        JsonNode unconditional = classifierScores("cond-s0.npy");
+        JsonNode ancestral = classifierScores("cond-anc.npy");
+        Files.write(work.resolve("noise200.npy"), PointFiles.toNpy(noise(200)));
+        JsonNode noise = classifierScores("noise200.npy", "frechet,kid");
+        System.out.printf("[it] conditional U-Net, class accuracy: DDIM s=3 %.3f, ancestral s=2 %.3f, unconditional"
+                + " (s=0) %.3f, held-out images %.3f%n", guided.get("class-accuracy").asDouble(),
+                ancestral.get("class-accuracy").asDouble(), unconditional.get("class-accuracy").asDouble(),
+                guided.get("floor").get("class-accuracy").asDouble());
+        System.out.printf("[it] FD: DDIM s=3 %.1f, s=0 %.1f, noise %.1f, floor %.1f; KID: s=3 %.2f, noise %.2f, floor"
+                + " %.2f%n", guided.get("frechet").asDouble(), unconditional.get("frechet").asDouble(),
+                noise.get("frechet").asDouble(), noise.get("floor").get("frechet").asDouble(),
+                guided.get("kid").asDouble(), noise.get("kid").asDouble(), noise.get("floor").get("kid").asDouble());
+        assertThat(guided.get("class-accuracy").asDouble()).as("DDIM s = 3 against the unconditional model")
+                .isGreaterThan(unconditional.get("class-accuracy").asDouble() + 0.15);
+        assertThat(ancestral.get("class-accuracy").asDouble()).as("ancestral s = 2 against the unconditional model")
+                .isGreaterThan(unconditional.get("class-accuracy").asDouble() + 0.15);
+        assertThat(guided.get("floor").get("class-accuracy").asDouble()).as("the classifier on held-out images")
+                .isGreaterThan(0.6);
+        double floor = noise.get("floor").get("frechet").asDouble();
+        assertThat(noise.get("frechet").asDouble()).as("FD of noise images against the floor").isGreaterThan(5 * floor);
+        assertThat(guided.get("frechet").asDouble()).as("FD of samples: between the floor and noise")
+                .isGreaterThan(floor).isLessThan(noise.get("frechet").asDouble());
+        assertThat(noise.get("kid").asDouble()).as("KID of noise against its floor")
+                .isGreaterThan(10 * Math.abs(noise.get("floor").get("kid").asDouble()));
         JsonNode manifest = JSON.readTree(work.resolve("cond-s3.manifest.json").toFile());
         assertThat(manifest.get("guidance").get("scale").asDouble()).isEqualTo(3.0);
         assertThat(manifest.get("classes")).hasSize(10);
@@ -165,60 +184,27 @@ class ImagesIT {
         Checks.succeeded(d4j.run("train", "--spec", plain.toString(), "--out", "plain"));
         Checks.userError(d4j.run("sample", "--checkpoint", "plain", "--class", "1", "--out", "x.csv"), "--class 1",
                 "unconditional");
+        Checks.succeeded(d4j.run("sample", "--checkpoint", "plain", "--out", "points.csv"));
+        Checks.userError(d4j.run("eval", "--samples", "points.csv", "--reference", "dataset:fashion-mnist",
+                "--classifier", "clf.safetensors", "--out", "x.json"), "[1, 28, 28]", "[2]");
+        Checks.userError(d4j.run("eval", "--samples", "cond-s3.npy", "--reference", "dataset:fashion-mnist",
+                "--metrics", "class-accuracy", "--out", "x.json"), "--classifier");
+        Checks.userError(d4j.run("eval", "--samples", "noise200.npy", "--reference", "dataset:fashion-mnist",
+                "--classifier", "clf.safetensors", "--metrics", "class-accuracy", "--out", "x.json"), "manifest");
         assertThat(work.resolve("x.npy")).doesNotExist();
         assertThat(work.resolve("x.csv")).doesNotExist();
+        assertThat(work.resolve("x.json")).doesNotExist();
     }
 
-    /** Mean held-out image of each Fashion-MNIST class over the first {@code count} t10k images. */
-    private static float[][] classMeans(int count) throws IOException {
-        PointSet images = idxImages(FMNIST.resolve("t10k-images-idx3-ubyte.gz"), 0, count);
-        byte[] labels;
-        try (InputStream raw = Files.newInputStream(FMNIST.resolve("t10k-labels-idx1-ubyte.gz"));
-             DataInputStream in = new DataInputStream(new GZIPInputStream(raw))) {
-            assertThat(in.readInt()).isEqualTo(0x801);
-            in.readInt();
-            labels = in.readNBytes(count);
+    /** eval of a sample file on the classifier's features against the Fashion-MNIST test split, with the floor. */
+    private JsonNode classifierScores(String samples, String... metrics) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "--samples", samples, "--reference",
+                "dataset:fashion-mnist", "--classifier", "clf.safetensors"));
+        if (metrics.length > 0) {
+            args.addAll(List.of("--metrics", metrics[0]));
         }
-        int d = images.dimension();
-        float[][] means = new float[10][d];
-        int[] n = new int[10];
-        for (int i = 0; i < count; i++) {
-            n[labels[i]]++;
-            for (int j = 0; j < d; j++) {
-                means[labels[i]][j] += images.get(i, j);
-            }
-        }
-        for (int k = 0; k < 10; k++) {
-            for (int j = 0; j < d; j++) {
-                means[k][j] /= n[k];
-            }
-        }
-        return means;
-    }
-
-    /** Share of a sample file's images whose nearest class mean is the class the manifest says was asked for. */
-    private double nearestMeanShare(String name, float[][] means) throws IOException {
-        PointSet s = PointFiles.read(work.resolve(name + ".npy"));
-        JsonNode labels = JSON.readTree(work.resolve(name + ".manifest.json").toFile()).get("labels");
-        assertThat(labels).hasSize(s.count());
-        int hits = 0;
-        for (int i = 0; i < s.count(); i++) {
-            int best = -1;
-            double bestDistance = Double.POSITIVE_INFINITY;
-            for (int k = 0; k < means.length; k++) {
-                double dist = 0;
-                for (int j = 0; j < s.dimension(); j++) {
-                    double diff = s.get(i, j) - means[k][j];
-                    dist += diff * diff;
-                }
-                if (dist < bestDistance) {
-                    bestDistance = dist;
-                    best = k;
-                }
-            }
-            hits += best == labels.get(i).asInt() ? 1 : 0;
-        }
-        return (double) hits / s.count();
+        Launcher.Result r = Checks.succeeded(d4j.run(Duration.ofMinutes(5), args.toArray(String[]::new)));
+        return JSON.readTree(r.stdout());
     }
 
     @Test

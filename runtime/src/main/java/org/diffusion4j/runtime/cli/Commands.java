@@ -680,13 +680,18 @@ final class Commands {
             } else {
                 b = PointFiles.read(Path.of(referenceText));
             }
+            FeatureClassifier classifier = classified ? FeatureClassifier.load(Path.of(cl.getOptionValue("classifier")),
+                    backend) : null;
+            if (classified && !java.util.Arrays.equals(a.sampleShape(), classifier.architecture().sampleShape())) {
+                throw new UserException("the classifier " + cl.getOptionValue("classifier") + " was trained on images of"
+                        + " shape " + java.util.Arrays.toString(classifier.architecture().sampleShape()) + ", the samples"
+                        + " in " + samplesFile + " have shape " + java.util.Arrays.toString(a.sampleShape()));
+            }
             if (cl.hasOption("labels")) {
                 a = a.withLabels(cyclicLabels(cl.getOptionValue("labels"), a.count()));
             } else if (a.labels() == null && names.contains(CLASS_ACCURACY)) {
                 a = a.withLabels(labelsFromManifest(samplesFile, a.count()));
             }
-            FeatureClassifier classifier = classified ? FeatureClassifier.load(Path.of(cl.getOptionValue("classifier")),
-                    backend) : null;
             List<String> distances = names.stream().filter(n -> !n.equals(CLASS_ACCURACY)).toList();
             Components components = new Components(pm.registry(), backend, 0);
             Map<String, Metric> metrics = new LinkedHashMap<>();
