@@ -37,7 +37,8 @@ import org.diffusion4j.api.tensor.Tensor;
  *       (the paper's), converted back into the model's own output; where x̂0 is not determined
  *       (x0 from ε at α = 0) that sample is left unrescaled.</li>
  * </ul>
- * s = 1 with φ = 0 is exactly the conditional model: the same bits, no unconditional evaluation.
+ * s = 1 with φ = 0 is exactly the conditional model: the same bits, no unconditional evaluation;
+ * s = 0 at all times is exactly the unconditional one (the null label), one evaluation per step.
  *
  * @param scale  the guidance scale s (0: the unconditional model, 1: the conditional one)
  * @param tLow   guidance applies for t ≥ tLow
@@ -103,6 +104,10 @@ public record Guidance(double scale, double tLow, double tHigh, double rescale) 
         int[] none = new int[labels.labels().length];
         Arrays.fill(none, network.labelCount());
         Network unconditional = network.conditionedOn(Conditioning.labels(none));
+        if (scale == 0 && rescale == 0 && tLow == Double.NEGATIVE_INFINITY && tHigh == Double.POSITIVE_INFINITY) {
+            // s = 0 everywhere is the unconditional model: one evaluation instead of two
+            return new Model(unconditional, model.schedule(), model.parameterization());
+        }
         return new Model(new Guided(model, conditional, unconditional), model.schedule(), model.parameterization());
     }
 

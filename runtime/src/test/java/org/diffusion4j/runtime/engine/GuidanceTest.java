@@ -92,7 +92,7 @@ class GuidanceTest {
     }
 
     @Test
-    void scaleOneAndTimesOutsideTheIntervalAreTheConditionalModelBitForBit() {
+    void scaleOneAndTimesOutsideTheIntervalAreTheConditionalModelAndScaleZeroTheUnconditionalBitForBit() {
         float[] xs = points(2);
         int[] y = labels();
         for (View predicts : PARAMETERIZATIONS) {
@@ -106,6 +106,12 @@ class GuidanceTest {
             float[] conditionalInside = m.network().forward(x, Tensor.full(BACKEND, 0.7f, N, 1), Conditioning.labels(y))
                     .toArray();
             assertThat(one).as("%s: s = 1", predicts).containsExactly(conditional);
+            int[] none = new int[N];
+            java.util.Arrays.fill(none, 2);
+            float[] unconditional = m.network().forward(x, Tensor.full(BACKEND, 0.3f, N, 1), Conditioning.labels(none))
+                    .toArray();
+            assertThat(Guidance.scale(0).apply(m, Conditioning.labels(y)).output(x, 0.3).toArray())
+                    .as("%s: s = 0 is the unconditional model", predicts).containsExactly(unconditional);
             assertThat(outside).as("%s: t = 0.3 outside [0.5, 0.9]", predicts).containsExactly(conditional);
             assertThat(inside).as("%s: t = 0.7 inside [0.5, 0.9] is guided", predicts).isNotEqualTo(conditionalInside);
         }
