@@ -3,8 +3,9 @@ package org.diffusion4j.plugin.metrics;
 import java.util.stream.IntStream;
 
 /**
- * Sums of a function of the squared Euclidean distance over all pairs of two point sets, the core
- * of {@link Mmd2} and {@link EnergyDistance}.
+ * Sums of a function of a pair measure over all pairs of two point sets: of the squared Euclidean
+ * distance (the core of {@link Mmd2} and {@link EnergyDistance}) or of the dot product (the
+ * polynomial kernel of {@link KernelInceptionDistance}).
  *
  * <p>Rows (points of the first set) are processed in parallel; each row's sum is formed in a fixed
  * order into its own slot and the row sums are then added in index order, so the result is
@@ -20,25 +21,43 @@ final class PairSums {
     }
 
     /**
-     * What is summed along one row: receives the squared distances {@code d2[0..len)} of one point
-     * to a run of points of the other set and returns the sum of {@code f(d2[k])}. {@code scratch}
-     * has at least {@code len} elements and may be overwritten; {@code d2} may be overwritten too.
+     * What is summed along one row: receives the pair measures {@code d2[0..len)} of one point to a
+     * run of points of the other set and returns the sum of {@code f(d2[k])}. {@code scratch} has at
+     * least {@code len} elements and may be overwritten; {@code d2} may be overwritten too.
      */
     interface RowFunction {
         double rowSum(double[] d2, int len, double[] scratch);
     }
 
+    /** What a pair of points is reduced to before the row function sees it. */
+    enum Measure {
+        /** |a − b|², formed (a₀−b₀)² + (a₁−b₁)² + … in coordinate order, as the peer does. */
+        SQUARED_DISTANCE,
+        /** aᵀb, formed a₀b₀ + a₁b₁ + … in coordinate order. */
+        DOT
+    }
+
     /** {@code Σ_{i<j} f(|a_i − a_j|²)}: half the off-diagonal sum of a set against itself. */
     static double upperTriangle(PointColumns a, RowFunction f) {
-        return sum(a, a, true, f);
+        return sum(a, a, true, Measure.SQUARED_DISTANCE, f);
     }
 
     /** {@code Σ_{i,j} f(|a_i − b_j|²)} over all pairs of two sets. */
     static double allPairs(PointColumns a, PointColumns b, RowFunction f) {
-        return sum(a, b, false, f);
+        return sum(a, b, false, Measure.SQUARED_DISTANCE, f);
     }
 
-    private static double sum(PointColumns a, PointColumns b, boolean upper, RowFunction f) {
+    /** {@code Σ_{i<j} f(m(a_i, a_j))} for pair measure m. */
+    static double upperTriangle(PointColumns a, Measure measure, RowFunction f) {
+        return sum(a, a, true, measure, f);
+    }
+
+    /** {@code Σ_{i,j} f(m(a_i, b_j))} for pair measure m. */
+    static double allPairs(PointColumns a, PointColumns b, Measure measure, RowFunction f) {
+        return sum(a, b, false, measure, f);
+    }
+
+    private static double sum(PointColumns a, PointColumns b, boolean upper, Measure measure, RowFunction f) {
         int n = a.count;
         int m = b.count;
         double[] rowSums = new double[n];
@@ -51,7 +70,11 @@ final class PairSums {
                 int from = upper ? i + 1 : 0;
                 int len = m - from;
                 if (len > 0) {
-                    squaredDistances(a, i, b, from, len, d2);
+                    if (measure == Measure.DOT) {
+                        dots(a, i, b, from, len, d2);
+                    } else {
+                        squaredDistances(a, i, b, from, len, d2);
+                    }
                     rowSums[i] = f.rowSum(d2, len, scratch);
                 }
             }
@@ -77,6 +100,22 @@ final class PairSums {
             for (int k = 0; k < len; k++) {
                 double t = ac - bc[from + k];
                 d2[k] += t * t;
+            }
+        }
+    }
+
+    /** {@code dot[k] = a_i · b_{from+k}} for {@code k < len}, coordinate by coordinate (unit stride, vectorised). */
+    private static void dots(PointColumns a, int i, PointColumns b, int from, int len, double[] dot) {
+        double[] bc = b.column[0];
+        double ac = a.column[0][i];
+        for (int k = 0; k < len; k++) {
+            dot[k] = ac * bc[from + k];
+        }
+        for (int c = 1; c < a.dimension; c++) {
+            bc = b.column[c];
+            ac = a.column[c][i];
+            for (int k = 0; k < len; k++) {
+                dot[k] += ac * bc[from + k];
             }
         }
     }
