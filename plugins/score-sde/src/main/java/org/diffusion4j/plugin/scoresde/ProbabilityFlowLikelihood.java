@@ -196,8 +196,8 @@ public final class ProbabilityFlowLikelihood {
         DormandPrince.Solution sol;
         try {
             sol = new DormandPrince(ProbabilityFlowNllProvider.NAME, rtol, atol, maxSteps).integrate(
-                    (active, t, y) -> field(active.length == n ? model : model.select(active), backend, probes, active, t,
-                            y, d), y0, s.tMin(), s.tMax(), null);
+                    (active, t, y) -> field(model.select(active), backend, probes, active, t, y, d), y0, s.tMin(),
+                    s.tMax(), null);
         } finally {
             frozen.forEach(p -> p.requiresGrad(true));
         }

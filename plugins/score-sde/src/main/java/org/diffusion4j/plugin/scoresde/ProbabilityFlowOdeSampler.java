@@ -121,7 +121,7 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
             DormandPrince.Solution sol = dp.integrate(
                     // each stage's tensors recycled: it hands back host values
                     (rows, t, y) -> SamplerSteps.scoped(xStart.backend(), () -> Views.rows(
-                            Views.predict(rows.length == n ? model : model.select(rows), View.VELOCITY,
+                            Views.predict(model.select(rows), View.VELOCITY,
                                     Views.matrix(xStart.backend(), y), t).detach())),
                     Views.rows(xStart), s.tMax(), s.tMin(), (iteration, evaluations, t, y) -> {
                         if (listener != StepListener.NONE) {
