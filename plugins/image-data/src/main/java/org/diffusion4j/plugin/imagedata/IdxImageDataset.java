@@ -2,8 +2,6 @@ package org.diffusion4j.plugin.imagedata;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.Objects;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
@@ -54,7 +52,7 @@ public final class IdxImageDataset implements Dataset {
     private final int classes;
     private final int trainSubset;
     private final int testSubset;
-    private final Map<Split, PointSet> loaded = new EnumMap<>(Split.class);
+    private final SplitCache splits = new SplitCache(this::loadTrain, this::loadHeldOut);
     private IdxFiles.ImageHeader trainHeader;
 
     /**
@@ -120,17 +118,8 @@ public final class IdxImageDataset implements Dataset {
     }
 
     @Override
-    public synchronized PointSet load(Split split) {
-        PointSet cached = loaded.get(split);
-        if (cached != null) {
-            return cached;
-        }
-        if (split == Split.TRAIN) {
-            loaded.put(Split.TRAIN, loadTrain());
-        } else {
-            loadHeldOut();
-        }
-        return loaded.get(split);
+    public PointSet load(Split split) {
+        return splits.get(split);
     }
 
     private PointSet loadTrain() {
@@ -148,7 +137,7 @@ public final class IdxImageDataset implements Dataset {
         return images(images, 0, n, labels);
     }
 
-    private void loadHeldOut() {
+    private SplitCache.HeldOut loadHeldOut() {
         if (testImages == null) {
             throw new IllegalArgumentException(name + ": no held-out images were given; set option 'test-images' to an "
                     + "IDX image file (its two halves are the test and reference splits)");
@@ -174,8 +163,7 @@ public final class IdxImageDataset implements Dataset {
         }
         int n = testSubset == 0 ? half : testSubset;
         int[] labels = testLabels == null ? null : labels(testLabels, testImages, h.count());
-        loaded.put(Split.TEST, images(images, 0, n, labels));
-        loaded.put(Split.REFERENCE, images(images, half, n, labels));
+        return new SplitCache.HeldOut(images(images, 0, n, labels), images(images, half, n, labels));
     }
 
     /** The labels of {@code of}, checked against its image count. */

@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -111,7 +109,7 @@ public final class ImageFolderDataset implements Dataset {
     private final String name;
     private final Options options;
     private final Folder train;
-    private final Map<Split, PointSet> loaded = new EnumMap<>(Split.class);
+    private final SplitCache splits = new SplitCache(this::loadTrain, this::loadHeldOut);
     private Shape shape;
 
     /**
@@ -156,17 +154,8 @@ public final class ImageFolderDataset implements Dataset {
     }
 
     @Override
-    public synchronized PointSet load(Split split) {
-        PointSet cached = loaded.get(split);
-        if (cached != null) {
-            return cached;
-        }
-        if (split == Split.TRAIN) {
-            loaded.put(Split.TRAIN, loadTrain());
-        } else {
-            loadHeldOut();
-        }
-        return loaded.get(split);
+    public PointSet load(Split split) {
+        return splits.get(split);
     }
 
     private PointSet loadTrain() {
@@ -188,7 +177,7 @@ public final class ImageFolderDataset implements Dataset {
         return read(files, labels, "train-subset");
     }
 
-    private void loadHeldOut() {
+    private SplitCache.HeldOut loadHeldOut() {
         if (options.test() == null) {
             throw new IllegalArgumentException(name + ": no held-out images were given; set option 'test' to a folder "
                     + "with the train folder's class sub-folders (each class's images are split in halves: the test and "
@@ -232,8 +221,8 @@ public final class ImageFolderDataset implements Dataset {
                 labels.add(c);
             }
         }
-        loaded.put(Split.TEST, read(testFiles, labels, "test-subset"));
-        loaded.put(Split.REFERENCE, read(referenceFiles, labels, "test-subset"));
+        return new SplitCache.HeldOut(read(testFiles, labels, "test-subset"),
+                read(referenceFiles, labels, "test-subset"));
     }
 
     /**
