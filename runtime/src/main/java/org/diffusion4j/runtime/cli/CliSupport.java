@@ -1,0 +1,128 @@
+package org.diffusion4j.runtime.cli;
+
+import static org.diffusion4j.runtime.cli.LauncherOptions.backend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.io.PointFiles;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.engine.Checkpoints;
+import org.diffusion4j.runtime.engine.Pipeline;
+import org.diffusion4j.runtime.engine.RunModule;
+import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.SafetensorsFile;
+import org.diffusion4j.runtime.plugin.PluginManager;
+import org.diffusion4j.runtime.spec.PipelineSpec;
+
+/** What the launcher's commands share: checked option values, output files and their siblings. */
+final class CliSupport {
+
+    private CliSupport() {
+    }
+
+    static Pipeline assemble(PipelineSpec spec, PluginManager pm, Backend backend) {
+        return RunModule.assemble(spec, pm.registry(), backend);
+    }
+
+    static double number(String option, String value) {
+        try {
+            double v = Double.parseDouble(value.trim());
+            if (Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UserException(option + ": '" + value.trim() + "' is not a finite number");
+    }
+
+    static void loadWeights(Path file, SafetensorsFile ck, Pipeline p) {
+        String prefix = p.sampling().getString("weights").equals("ema") ? "ema." : "model.";
+        Checkpoints.load(file, ck, prefix, p.model().network().parameters());
+    }
+
+    static Path siblingOf(Path samples, String suffix) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + suffix);
+    }
+
+    /** The PNG grid written beside an image sample file: {@code x.npy} → {@code x.png}. */
+    static Path gridOf(Path samples) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".png");
+    }
+
+    static Path manifestOf(Path samples) {
+        String n = samples.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".manifest.json");
+    }
+
+    /** Writes .npy (float32) or .csv, chosen by the file's extension (checked up front by {@link #requireNewPointFile}). */
+    static void writePoints(Path file, PointSet points) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            AtomicFiles.writeBytes(file, PointFiles.toNpy(points));
+            return;
+        }
+        StringWriter w = new StringWriter();
+        PointFiles.writeCsv(points, w);
+        AtomicFiles.writeString(file, w.toString());
+    }
+
+    static void requireNewPointFile(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!n.endsWith(".csv") && !n.endsWith(".npy")) {
+            throw new UserException("--out " + file + ": sample files end in .csv or .npy");
+        }
+        requireNew(file);
+    }
+
+    static void requireNew(Path file) {
+        if (Files.exists(file)) {
+            throw new UserException(file + " already exists; choose another --out (existing outputs are never overwritten)");
+        }
+    }
+
+    static int positive(String option, String value) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UserException(option + " must be a positive integer, got '" + value + "'");
+    }
+
+    static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    static String resource(String name) throws IOException {
+        try (InputStream in = Commands.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static List<String> values(String[] values) {
+        return values == null ? List.of() : List.of(values);
+    }
+}

@@ -1,0 +1,131 @@
+package org.diffusion4j.runtime.cli;
+
+import static org.diffusion4j.runtime.cli.CliSupport.*;
+import static org.diffusion4j.runtime.cli.LauncherOptions.backend;
+import static org.diffusion4j.runtime.cli.LauncherOptions.compute;
+import static org.diffusion4j.runtime.cli.LauncherOptions.plugins;
+import static org.diffusion4j.runtime.cli.LauncherOptions.set;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.diffusion4j.api.Split;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.engine.Checkpoints;
+import org.diffusion4j.runtime.engine.Pipeline;
+import org.diffusion4j.runtime.engine.Trainer;
+import org.diffusion4j.runtime.engine.TrainingState;
+import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.Plots;
+import org.diffusion4j.runtime.io.Progress;
+import org.diffusion4j.runtime.io.SafetensorsFile;
+import org.diffusion4j.runtime.plugin.PluginManager;
+import org.diffusion4j.runtime.spec.PipelineSpec;
+
+/** The {@code train} command: a run folder from a spec, or {@code --resume} of one. */
+final class TrainCommand {
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    TrainCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    private CommandLine parse(String name, String argsSyntax, Options options, String[] args) throws ParseException {
+        return LauncherOptions.parse(out, name, argsSyntax, options, args);
+    }
+
+    int train(String[] args) throws Exception {
+        Options o = compute();
+        o.addOption(Option.builder().longOpt("spec").hasArg().argName("FILE").desc("pipeline spec (.yaml, .yml or .json)").build());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("run folder for checkpoint, manifest, loss curve").build());
+        o.addOption(Option.builder().longOpt("resume").hasArg().argName("DIR").desc("continue the run in DIR from its last checkpoint").build());
+        o.addOption(set());
+        CommandLine cl = parse("train", "(--spec FILE --out DIR | --resume DIR)", o, args);
+        if (cl == null) {
+            return 0;
+        }
+        PluginManager pm = plugins(cl);
+        Path dir;
+        PipelineSpec spec;
+        SafetensorsFile resumeFrom = null;
+        Path checkpoint = null;
+        if (cl.hasOption("resume")) {
+            if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out")) {
+                throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set and --out");
+            }
+            dir = Path.of(cl.getOptionValue("resume"));
+            checkpoint = Checkpoints.locate(dir);
+            resumeFrom = Checkpoints.read(checkpoint);
+            spec = PipelineSpec.parse(Checkpoints.spec(resumeFrom), checkpoint.toString(), true);
+        } else {
+            if (!cl.hasOption("spec") || !cl.hasOption("out")) {
+                throw new UserException("train needs --spec FILE and --out DIR (or --resume DIR)");
+            }
+            spec = PipelineSpec.read(Path.of(cl.getOptionValue("spec"))).with(values(cl.getOptionValues("set")));
+            dir = Path.of(cl.getOptionValue("out"));
+            requireFreshRunFolder(dir);
+        }
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            TrainingState state = new TrainingState(backend, p.model().network().parameters());
+            if (resumeFrom != null) {
+                Checkpoints.restore(checkpoint, resumeFrom, state);
+                err.println("resuming " + dir + " at step " + state.step());
+            }
+            runTraining(p, state, dir);
+        }
+        return 0;
+    }
+
+    void runTraining(Pipeline p, TrainingState state, Path dir) throws Exception {
+        Trainer trainer = new Trainer(p);
+        int count = p.dataset().load(Split.TRAIN).count();
+        long total = trainer.totalSteps(count);
+        int every = p.training().getInt("checkpoint-every");
+        Progress progress = Progress.forConsole("train", total);
+        progress.update(state.step(), "");
+        trainer.train(state, s -> {
+            if (s.step() % every == 0 || s.step() == total) {
+                Checkpoints.save(dir, p, s);
+            }
+        }, progress);
+        progress.finish();
+        if (state.step() == total && total % every != 0 && !Files.exists(dir.resolve(Checkpoints.FILE))) {
+            Checkpoints.save(dir, p, state);
+        }
+        double[] losses = Checkpoints.losses(state.losses());
+        if (losses.length > 0) {
+            double[] steps = new double[losses.length];
+            for (int i = 0; i < steps.length; i++) {
+                steps[i] = i + 1;
+            }
+            Plots.lineChart(dir.resolve("loss.png"), "training loss (" + p.spec().name() + ")", "step", "loss", steps,
+                    losses, false);
+            StringBuilder csv = new StringBuilder("step,loss\n");
+            for (int i = 0; i < losses.length; i++) {
+                csv.append(i + 1).append(',').append((float) losses[i]).append('\n');
+            }
+            AtomicFiles.writeString(dir.resolve("losses.csv"), csv.toString());
+        }
+        err.println("checkpoint: " + dir.resolve(Checkpoints.FILE));
+    }
+
+    private static void requireFreshRunFolder(Path dir) throws IOException {
+        if (Files.exists(dir.resolve(Checkpoints.FILE))) {
+            throw new UserException(dir + " already holds a training run; continue it with 'train --resume " + dir
+                    + "' or choose another --out");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserException("--out " + dir + " is a file, not a folder");
+        }
+    }
+
+}
