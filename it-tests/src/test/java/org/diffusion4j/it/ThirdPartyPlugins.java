@@ -95,6 +95,79 @@ final class ThirdPartyPlugins {
                 """.formatted(module, ComponentProvider.class.getName()));
     }
 
+    /**
+     * A modular jar whose schedule {@code name} has a bug: {@code alpha} throws an
+     * {@link IllegalArgumentException} (as a shape check would) the first time it is used.
+     */
+    static PluginJar modularBuggySchedule(String module, String name) {
+        return PluginJar.modular().source("thirdparty/buggy/BuggyScheduleProvider.java", """
+                package thirdparty.buggy;
+
+                import org.diffusion4j.api.ComponentContext;
+                import org.diffusion4j.api.ComponentProvider;
+                import org.diffusion4j.api.Kind;
+                import org.diffusion4j.api.Schedule;
+                import org.diffusion4j.api.config.Config;
+                import org.diffusion4j.api.config.ConfigSpec;
+
+                public final class BuggyScheduleProvider implements ComponentProvider<Schedule> {
+                    @Override public Kind kind() { return Kind.SCHEDULE; }
+                    @Override public String name() { return "%s"; }
+                    @Override public String description() { return "a schedule with a bug"; }
+                    @Override public ConfigSpec config() { return ConfigSpec.empty(); }
+                    @Override public Schedule create(Config config, ComponentContext context) {
+                        return new BuggySchedule();
+                    }
+                }
+                """.formatted(name)).source("thirdparty/buggy/BuggySchedule.java", """
+                package thirdparty.buggy;
+
+                import org.diffusion4j.api.Schedule;
+
+                final class BuggySchedule implements Schedule {
+                    @Override public double alpha(double t) { throw new IllegalArgumentException("buggy: wrong shape [3, 7]"); }
+                    @Override public double sigma(double t) { return t; }
+                    @Override public double alphaDot(double t) { return -1; }
+                    @Override public double sigmaDot(double t) { return 1; }
+                }
+                """).source("module-info.java", """
+                module %s {
+                    requires org.diffusion4j.api;
+                    provides %s with thirdparty.buggy.BuggyScheduleProvider;
+                }
+                """.formatted(module, ComponentProvider.class.getName()));
+    }
+
+    /** A modular jar whose provider's constructor throws with {@code message}. */
+    static PluginJar modularThrowingProvider(String module, String message) {
+        return PluginJar.modular().source("thirdparty/throwing/ThrowingProvider.java", """
+                package thirdparty.throwing;
+
+                import org.diffusion4j.api.ComponentContext;
+                import org.diffusion4j.api.ComponentProvider;
+                import org.diffusion4j.api.Kind;
+                import org.diffusion4j.api.Schedule;
+                import org.diffusion4j.api.config.Config;
+                import org.diffusion4j.api.config.ConfigSpec;
+
+                public final class ThrowingProvider implements ComponentProvider<Schedule> {
+                    public ThrowingProvider() {
+                        throw new IllegalStateException("%s");
+                    }
+                    @Override public Kind kind() { return Kind.SCHEDULE; }
+                    @Override public String name() { return "thirdparty.throwing"; }
+                    @Override public String description() { return "never created"; }
+                    @Override public ConfigSpec config() { return ConfigSpec.empty(); }
+                    @Override public Schedule create(Config config, ComponentContext context) { return null; }
+                }
+                """.formatted(message)).source("module-info.java", """
+                module %s {
+                    requires org.diffusion4j.api;
+                    provides %s with thirdparty.throwing.ThrowingProvider;
+                }
+                """.formatted(module, ComponentProvider.class.getName()));
+    }
+
     /** Builds {@code jar} into {@code home/plugins/folder/name.jar}. */
     static Path install(PluginJar jar, Path home, Path scratch, String folder, String name) {
         return jar.build(Distribution.apiJar(home), scratch, home.resolve("plugins").resolve(folder).resolve(name));

@@ -52,7 +52,7 @@ public final class Main {
             err.println("error: " + args[0] + ": " + e.getMessage().replace('\n', ' ') + " (see 'diffusion4j " + args[0]
                     + " --help')");
             return USER_ERROR;
-        } catch (UserError | NonFiniteOutputException e) {
+        } catch (UserError | NonFiniteOutputException | java.nio.file.InvalidPathException e) {
             err.println("error: " + String.valueOf(e.getMessage()).replace('\n', ' '));
             return USER_ERROR;
         } catch (Exception | LinkageError | java.util.ServiceConfigurationError | AssertionError
