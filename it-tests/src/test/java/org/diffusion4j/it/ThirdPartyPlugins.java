@@ -96,44 +96,46 @@ final class ThirdPartyPlugins {
     }
 
     /**
-     * A modular jar whose schedule {@code name} has a bug: {@code alpha} throws an
+     * A modular jar whose loss {@code name} has a bug: {@code compute} throws an
      * {@link IllegalArgumentException} (as a shape check would) the first time it is used.
      */
-    static PluginJar modularBuggySchedule(String module, String name) {
-        return PluginJar.modular().source("thirdparty/buggy/BuggyScheduleProvider.java", """
+    static PluginJar modularBuggyLoss(String module, String name) {
+        return PluginJar.modular().source("thirdparty/buggy/BuggyLossProvider.java", """
                 package thirdparty.buggy;
 
                 import org.diffusion4j.api.ComponentContext;
                 import org.diffusion4j.api.ComponentProvider;
                 import org.diffusion4j.api.Kind;
-                import org.diffusion4j.api.Schedule;
+                import org.diffusion4j.api.Loss;
                 import org.diffusion4j.api.config.Config;
                 import org.diffusion4j.api.config.ConfigSpec;
 
-                public final class BuggyScheduleProvider implements ComponentProvider<Schedule> {
-                    @Override public Kind kind() { return Kind.SCHEDULE; }
+                public final class BuggyLossProvider implements ComponentProvider<Loss> {
+                    @Override public Kind kind() { return Kind.LOSS; }
                     @Override public String name() { return "%s"; }
-                    @Override public String description() { return "a schedule with a bug"; }
+                    @Override public String description() { return "a loss with a bug"; }
                     @Override public ConfigSpec config() { return ConfigSpec.empty(); }
-                    @Override public Schedule create(Config config, ComponentContext context) {
-                        return new BuggySchedule();
+                    @Override public Loss create(Config config, ComponentContext context) {
+                        return new BuggyLoss();
                     }
                 }
-                """.formatted(name)).source("thirdparty/buggy/BuggySchedule.java", """
+                """.formatted(name)).source("thirdparty/buggy/BuggyLoss.java", """
                 package thirdparty.buggy;
 
-                import org.diffusion4j.api.Schedule;
+                import org.diffusion4j.api.Loss;
+                import org.diffusion4j.api.Model;
+                import org.diffusion4j.api.tensor.Rng;
+                import org.diffusion4j.api.tensor.Tensor;
 
-                final class BuggySchedule implements Schedule {
-                    @Override public double alpha(double t) { throw new IllegalArgumentException("buggy: wrong shape [3, 7]"); }
-                    @Override public double sigma(double t) { return t; }
-                    @Override public double alphaDot(double t) { return -1; }
-                    @Override public double sigmaDot(double t) { return 1; }
+                final class BuggyLoss implements Loss {
+                    @Override public Tensor compute(Model model, Tensor x0, Rng rng) {
+                        throw new IllegalArgumentException("buggy: wrong shape [3, 7]");
+                    }
                 }
                 """).source("module-info.java", """
                 module %s {
                     requires org.diffusion4j.api;
-                    provides %s with thirdparty.buggy.BuggyScheduleProvider;
+                    provides %s with thirdparty.buggy.BuggyLossProvider;
                 }
                 """.formatted(module, ComponentProvider.class.getName()));
     }

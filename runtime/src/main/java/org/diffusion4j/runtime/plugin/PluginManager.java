@@ -98,20 +98,34 @@ public final class PluginManager {
 
     private void loadFolder(Path dir, ModuleLayer parent) {
         String pluginName = dir.getFileName().toString();
+        Loaded loaded;
         try {
-            tryLoadFolder(dir, parent, pluginName);
+            loaded = tryLoadFolder(dir, parent);
         } catch (UserException e) {
             String line = "plugin '" + pluginName + "' (" + dir + ") skipped: " + oneLine(e);
             problems.add(line);
             registry.skipped(line);
+            return;
         }
+        if (loaded == null) {
+            return;
+        }
+        // Outside the catch: a duplicate name stays an error of every command, since which of the two
+        // plugins the user means is unknown (and skipping the second could skip a built-in one).
+        loaded.entries().forEach(registry::add);
+        backends.addAll(loaded.backends());
+        plugins.add(pluginName + " (" + dir + ")");
     }
 
-    /** Loads one plugin folder; nothing of it is registered unless all of it loads. */
-    private void tryLoadFolder(Path dir, ModuleLayer parent, String pluginName) {
+    /** What one plugin folder provides. */
+    private record Loaded(List<ComponentEntry> entries, List<BackendProvider> backends) {
+    }
+
+    /** Loads one plugin folder (null when it holds no module of its own); registers nothing. */
+    private static Loaded tryLoadFolder(Path dir, ModuleLayer parent) {
         List<Path> jars = jars(dir);
         if (jars.isEmpty()) {
-            return;
+            return null;
         }
         ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
         Set<ModuleReference> found;
@@ -124,7 +138,7 @@ public final class PluginManager {
         // Modules the runtime layer already has (api, a shared library) are taken from it, not twice.
         roots.removeIf(n -> parent.findModule(n).isPresent());
         if (roots.isEmpty()) {
-            return;
+            return null;
         }
         for (ModuleReference ref : found) {
             if (roots.contains(ref.descriptor().name())) {
@@ -163,10 +177,7 @@ public final class PluginManager {
             // A provider's kind() or name() failed: the plugin's bug, reported with its own message.
             throw new UserException("a provider failed: " + withCauses(e));
         }
-        // Duplicate names stay an error for every command: which of the two the user means is unknown.
-        entries.forEach(registry::add);
-        backends.addAll(pluginBackends);
-        plugins.add(pluginName + " (" + dir + ")");
+        return new Loaded(entries, pluginBackends);
     }
 
     private static void checkSpiVersion(Path dir, ModuleReference ref) {
