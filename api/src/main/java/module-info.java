@@ -14,6 +14,11 @@
  * a 1.x sampler or loss written for points runs on images unchanged, which is what makes 1.3 a
  * minor version. Conditioning reaches the network the same way: the trainer (and, later, guidance)
  * hands losses and samplers a network already conditioned ({@link org.diffusion4j.api.Network#conditionedOn}).
+ *
+ * <p>SPI 1.4 (errors): {@link org.diffusion4j.api.UserError} and its subclasses
+ * {@link org.diffusion4j.api.config.ConfigException} and {@link org.diffusion4j.api.DataException}
+ * mark the user's mistakes; anything else a component throws is reported as the plugin's internal
+ * error. Only added types, so a plugin built for 1.0 to 1.3 runs unchanged.
  */
 module org.diffusion4j.api {
     exports org.diffusion4j.api;

@@ -12,7 +12,7 @@ import org.diffusion4j.api.config.ConfigSpec;
  * validates every option against the declaration before {@link #create} is called.
  *
  * <p>The SPI version a plugin was built against is declared in its jar manifest,
- * {@code Diffusion4j-Spi-Version: 1.3} (the build of the built-in plugins writes it); the runtime
+ * {@code Diffusion4j-Spi-Version: 1.4} (the build of the built-in plugins writes it); the runtime
  * refuses a plugin whose version it does not accept ({@link SpiVersion#accepts}).
  *
  * @param <T> the component interface of {@link #kind()}

@@ -3,6 +3,7 @@ package org.diffusion4j.api;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.diffusion4j.api.config.ConfigException;
 
 /** The component kinds of the SPI; each provider creates components of exactly one kind. */
 public enum Kind {
@@ -39,7 +40,7 @@ public enum Kind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown component kind '" + id + "'; known kinds: " + allIds());
+        throw new ConfigException("unknown component kind '" + id + "'; known kinds: " + allIds());
     }
 
     /** All kind ids, comma separated. */

@@ -3,6 +3,7 @@ package org.diffusion4j.api;
 import java.util.Locale;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.TimeGrid;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Which S of the T training steps a strided sampler visits (Nichol and Dhariwal 2021, §4; Song et
@@ -45,7 +46,7 @@ public enum Spacing {
      */
     public int[] indices(int candidates, int steps) {
         if (steps < 1 || steps > candidates) {
-            throw new IllegalArgumentException("steps = " + steps + " is not in [1, " + candidates
+            throw new ConfigException("steps = " + steps + " is not in [1, " + candidates
                     + "] (the schedule's number of training steps)");
         }
         int[] k = new int[steps];
@@ -88,7 +89,7 @@ public enum Spacing {
         t[steps] = schedule.tMin();
         if (!(t[steps - 1] > t[steps])) {
             // NCSN's geometric levels put the smallest noise level at tMin: a step from it to itself.
-            throw new IllegalArgumentException("spacing " + id() + " picks the training time t = " + t[steps - 1]
+            throw new ConfigException("spacing " + id() + " picks the training time t = " + t[steps - 1]
                     + ", which is the schedule's end tMin = " + t[steps] + ": the chain's last step goes from the"
                     + " smallest chosen time down to tMin (the data, ᾱ = 1 on DDPM's schedules), so every chosen time"
                     + " must lie above tMin, but this schedule's smallest noise level (σ = " + schedule.sigma(t[steps])

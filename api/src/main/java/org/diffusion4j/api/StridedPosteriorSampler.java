@@ -1,6 +1,7 @@
 package org.diffusion4j.api;
 
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * What the DDPM ancestral sampler and DDIM share: S steps over a sub-sequence of the training times
@@ -17,7 +18,7 @@ public abstract class StridedPosteriorSampler implements Sampler {
 
     protected StridedPosteriorSampler(String name, int steps, Spacing spacing, X0Clipping clipping) {
         if (steps < 1) {
-            throw new IllegalArgumentException(name + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(name + ": steps must be at least 1, got " + steps);
         }
         this.name = name;
         this.steps = steps;
@@ -49,8 +50,8 @@ public abstract class StridedPosteriorSampler implements Sampler {
     public TimeGrid grid(Model model) {
         try {
             return spacing.grid(model.schedule(), steps);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage() + " for schedule " + model.schedule(), e);
+        } catch (ConfigException e) {
+            throw new ConfigException(name + ": " + e.getMessage() + " for schedule " + model.schedule(), e);
         }
     }
 
@@ -58,7 +59,7 @@ public abstract class StridedPosteriorSampler implements Sampler {
     public Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
         String why = refuse(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         return PosteriorChain.run(name, model, grid(model), chainVariance(), eta(), clipping, xStart, noise, listener);
     }
@@ -68,7 +69,7 @@ public abstract class StridedPosteriorSampler implements Sampler {
         TimeGrid grid;
         try {
             grid = grid(model);
-        } catch (IllegalArgumentException e) {
+        } catch (ConfigException e) {
             return e.getMessage();
         }
         return PosteriorChain.refuse(name, model, grid);

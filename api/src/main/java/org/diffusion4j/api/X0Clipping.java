@@ -3,6 +3,7 @@ package org.diffusion4j.api;
 import java.util.Arrays;
 import java.util.Locale;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * What a sampler does to its estimate x̂0 before using it:
@@ -37,10 +38,10 @@ public record X0Clipping(Mode mode, double range, double percentile) {
 
     public X0Clipping {
         if (!(range > 0) || !Double.isFinite(range)) {
-            throw new IllegalArgumentException("clip range must be a finite number > 0, got " + range);
+            throw new ConfigException("clip range must be a finite number > 0, got " + range);
         }
         if (!(percentile > 0 && percentile <= 1)) {
-            throw new IllegalArgumentException("clip percentile must be in (0, 1], got " + percentile);
+            throw new ConfigException("clip percentile must be in (0, 1], got " + percentile);
         }
     }
 

@@ -234,21 +234,41 @@ class BadInputIT {
                 "flow-matching.euler", "org.diffusion4j.plugin.flowmatching", "thirdparty.dup");
     }
 
+    /**
+     * A plugin that cannot be loaded is skipped: {@code list} works and warns in one line naming it and
+     * {@code mentions}; a command that needs its component fails with exit 2 and says why.
+     */
+    private void skippedPlugin(Launcher launcher, String folder, String... mentions) {
+        Snapshot before = Snapshot.of(out);
+        Launcher.Result list = launcher.run("list");
+        assertThat(list.exitCode()).as("the other plugins still work\n%s", list.describe()).isZero();
+        assertThat(list.stdout()).as(list.describe()).contains("flow-matching.euler");
+        assertThat(list.stderrLines()).as("one warning line\n%s", list.describe()).hasSize(1);
+        assertThat(list.stderrLines().get(0)).as(list.describe()).startsWith("warning: plugin '" + folder + "'")
+                .contains(mentions);
+        Launcher.Result needs = launcher.run("describe", "schedule", ThirdPartyPlugins.COSINE);
+        assertThat(needs.exitCode()).as(needs.describe()).isEqualTo(Checks.USER_ERROR);
+        assertThat(needs.stderr()).as(needs.describe()).doesNotContain("\tat ").doesNotContain("internal error");
+        assertThat(needs.stderrLines().getLast()).as(needs.describe()).startsWith("error: ")
+                .contains(ThirdPartyPlugins.COSINE, "plugin '" + folder + "'").contains(mentions);
+        assertThat(Snapshot.of(out)).isEqualTo(before);
+    }
+
     @Test
-    void pluginBuiltForANewerSpiIsRefusedNamingBothVersions() {
+    void pluginBuiltForANewerSpiIsSkippedNamingBothVersions() {
         Path home = Distribution.copyTo(tmp.resolve("dist"));
         ThirdPartyPlugins.install(ThirdPartyPlugins.modularCosine("thirdparty.future").spiVersion("2.0"), home,
                 tmp.resolve("build"), "future", "future.jar");
-        failsLeaving(out, new Launcher(home, tmp.resolve("work")), new String[]{"list"}, "thirdparty.future", "2.0",
+        skippedPlugin(new Launcher(home, tmp.resolve("work")), "future", "thirdparty.future", "2.0",
                 SpiVersion.CURRENT.toString());
     }
 
     @Test
-    void pluginWithoutSpiVersionIsRefused() {
+    void pluginWithoutSpiVersionIsSkipped() {
         Path home = Distribution.copyTo(tmp.resolve("dist"));
         ThirdPartyPlugins.install(ThirdPartyPlugins.modularCosine("thirdparty.unversioned").spiVersion(null), home,
                 tmp.resolve("build"), "unversioned", "unversioned.jar");
-        failsLeaving(out, new Launcher(home, tmp.resolve("work")), new String[]{"list"}, "thirdparty.unversioned",
+        skippedPlugin(new Launcher(home, tmp.resolve("work")), "unversioned", "thirdparty.unversioned",
                 SpiVersion.MANIFEST_ATTRIBUTE);
     }
 

@@ -95,6 +95,81 @@ final class ThirdPartyPlugins {
                 """.formatted(module, ComponentProvider.class.getName()));
     }
 
+    /**
+     * A modular jar whose loss {@code name} has a bug: {@code compute} throws an
+     * {@link IllegalArgumentException} (as a shape check would) the first time it is used.
+     */
+    static PluginJar modularBuggyLoss(String module, String name) {
+        return PluginJar.modular().source("thirdparty/buggy/BuggyLossProvider.java", """
+                package thirdparty.buggy;
+
+                import org.diffusion4j.api.ComponentContext;
+                import org.diffusion4j.api.ComponentProvider;
+                import org.diffusion4j.api.Kind;
+                import org.diffusion4j.api.Loss;
+                import org.diffusion4j.api.config.Config;
+                import org.diffusion4j.api.config.ConfigSpec;
+
+                public final class BuggyLossProvider implements ComponentProvider<Loss> {
+                    @Override public Kind kind() { return Kind.LOSS; }
+                    @Override public String name() { return "%s"; }
+                    @Override public String description() { return "a loss with a bug"; }
+                    @Override public ConfigSpec config() { return ConfigSpec.empty(); }
+                    @Override public Loss create(Config config, ComponentContext context) {
+                        return new BuggyLoss();
+                    }
+                }
+                """.formatted(name)).source("thirdparty/buggy/BuggyLoss.java", """
+                package thirdparty.buggy;
+
+                import org.diffusion4j.api.Loss;
+                import org.diffusion4j.api.Model;
+                import org.diffusion4j.api.tensor.Rng;
+                import org.diffusion4j.api.tensor.Tensor;
+
+                final class BuggyLoss implements Loss {
+                    @Override public Tensor compute(Model model, Tensor x0, Rng rng) {
+                        throw new IllegalArgumentException("buggy: wrong shape [3, 7]");
+                    }
+                }
+                """).source("module-info.java", """
+                module %s {
+                    requires org.diffusion4j.api;
+                    provides %s with thirdparty.buggy.BuggyLossProvider;
+                }
+                """.formatted(module, ComponentProvider.class.getName()));
+    }
+
+    /** A modular jar whose provider's constructor throws with {@code message}. */
+    static PluginJar modularThrowingProvider(String module, String message) {
+        return PluginJar.modular().source("thirdparty/throwing/ThrowingProvider.java", """
+                package thirdparty.throwing;
+
+                import org.diffusion4j.api.ComponentContext;
+                import org.diffusion4j.api.ComponentProvider;
+                import org.diffusion4j.api.Kind;
+                import org.diffusion4j.api.Schedule;
+                import org.diffusion4j.api.config.Config;
+                import org.diffusion4j.api.config.ConfigSpec;
+
+                public final class ThrowingProvider implements ComponentProvider<Schedule> {
+                    public ThrowingProvider() {
+                        throw new IllegalStateException("%s");
+                    }
+                    @Override public Kind kind() { return Kind.SCHEDULE; }
+                    @Override public String name() { return "thirdparty.throwing"; }
+                    @Override public String description() { return "never created"; }
+                    @Override public ConfigSpec config() { return ConfigSpec.empty(); }
+                    @Override public Schedule create(Config config, ComponentContext context) { return null; }
+                }
+                """.formatted(message)).source("module-info.java", """
+                module %s {
+                    requires org.diffusion4j.api;
+                    provides %s with thirdparty.throwing.ThrowingProvider;
+                }
+                """.formatted(module, ComponentProvider.class.getName()));
+    }
+
     /** Builds {@code jar} into {@code home/plugins/folder/name.jar}. */
     static Path install(PluginJar jar, Path home, Path scratch, String folder, String name) {
         return jar.build(Distribution.apiJar(home), scratch, home.resolve("plugins").resolve(folder).resolve(name));

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.DataException;
 
 /**
  * Samples on disk: CSV with a header line ({@code x,y}, one point per line; points only) and NumPy
@@ -35,11 +36,11 @@ public final class PointFiles {
                 return readCsv(file);
             }
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("data file not found: " + file);
+            throw new DataException("data file not found: " + file);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read data file " + file + ": " + e.getMessage());
+            throw new DataException("cannot read data file " + file + ": " + e.getMessage());
         }
-        throw new IllegalArgumentException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
+        throw new DataException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
     }
 
     /** Reads a CSV file whose first line is a header; every other non-blank line is one point. */
@@ -47,7 +48,7 @@ public final class PointFiles {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = r.readLine();
             if (header == null) {
-                throw new IllegalArgumentException("data file " + file + " is empty (expected a header line such as x,y)");
+                throw new DataException("data file " + file + " is empty (expected a header line such as x,y)");
             }
             int dim = header.split(",", -1).length;
             FloatList values = new FloatList();
@@ -60,7 +61,7 @@ public final class PointFiles {
                 }
                 String[] cells = line.split(",", -1);
                 if (cells.length != dim) {
-                    throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": " + cells.length
+                    throw new DataException("data file " + file + " line " + lineNo + ": " + cells.length
                             + " values, the header has " + dim);
                 }
                 for (String c : cells) {
@@ -68,17 +69,17 @@ public final class PointFiles {
                     try {
                         v = Float.parseFloat(c.trim());
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": '" + c
+                        throw new DataException("data file " + file + " line " + lineNo + ": '" + c
                                 + "' is not a number");
                     }
                     if (!Float.isFinite(v)) {
-                        throw new IllegalArgumentException("data file " + file + " line " + lineNo + ": non-finite value " + c);
+                        throw new DataException("data file " + file + " line " + lineNo + ": non-finite value " + c);
                     }
                     values.add(v);
                 }
             }
             if (values.size() == 0) {
-                throw new IllegalArgumentException("data file " + file + " has a header but no points");
+                throw new DataException("data file " + file + " has a header but no points");
             }
             return new PointSet(dim, values.toArray());
         }
@@ -87,13 +88,13 @@ public final class PointFiles {
     /**
      * Writes a CSV with header {@code x,y} (2-D) or {@code x0,x1,…}; values printed to round-trip exactly.
      *
-     * @throws IllegalArgumentException when the samples are not points ({@code sampleShape} of rank
+     * @throws DataException when the samples are not points ({@code sampleShape} of rank
      *                                  other than 1, images say): CSV holds points only, use .npy
      */
     public static void writeCsv(PointSet points, Writer out) throws IOException {
         int[] shape = points.sampleShape();
         if (shape.length != 1) {
-            throw new IllegalArgumentException("samples of shape " + java.util.Arrays.toString(shape)
+            throw new DataException("samples of shape " + java.util.Arrays.toString(shape)
                     + " cannot be written as CSV, which holds points [count, dimension] only; use a .npy file");
         }
         int d = points.dimension();
@@ -147,22 +148,22 @@ public final class PointFiles {
             byte[] magic = in.readNBytes(8);
             if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
                     || magic[4] != 'P' || magic[5] != 'Y') {
-                throw new IllegalArgumentException("data file " + file + " is not a .npy file (bad magic)");
+                throw new DataException("data file " + file + " is not a .npy file (bad magic)");
             }
             int major = magic[6];
             byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
             if (lenBytes.length < (major == 1 ? 2 : 4)) {
-                throw new IllegalArgumentException("data file " + file + " is truncated inside its .npy header");
+                throw new DataException("data file " + file + " is truncated inside its .npy header");
             }
             ByteBuffer lb = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN);
             long headerLen = major == 1 ? (lb.getShort() & 0xffff) : (lb.getInt() & 0xffffffffL);
             if (headerLen > 1 << 20) {
-                throw new IllegalArgumentException("data file " + file + " has an implausible .npy header length "
+                throw new DataException("data file " + file + " has an implausible .npy header length "
                         + headerLen);
             }
             byte[] headerBytes = in.readNBytes((int) headerLen);
             if (headerBytes.length < headerLen) {
-                throw new IllegalArgumentException("data file " + file + " is truncated inside its .npy header");
+                throw new DataException("data file " + file + " is truncated inside its .npy header");
             }
             String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
             String descr = field(header, "descr", file);
@@ -170,7 +171,7 @@ public final class PointFiles {
             String shape = field(header, "shape", file);
             String[] dims = shape.replaceAll("[()\\s]", "").split(",");
             if (fortran || dims.length < 2 || dims[dims.length - 1].isEmpty()) {
-                throw new IllegalArgumentException("data file " + file + " must hold a C-order array [count, ...sample "
+                throw new DataException("data file " + file + " must hold a C-order array [count, ...sample "
                         + "shape] of at least 2 dimensions (2-D [count, dimension] for points), has shape " + shape
                         + (fortran ? " in Fortran order" : ""));
             }
@@ -184,16 +185,16 @@ public final class PointFiles {
                     d *= sampleShape[k - 1];
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("data file " + file + " has a malformed .npy shape " + shape);
+                throw new DataException("data file " + file + " has a malformed .npy shape " + shape);
             }
             for (int s : sampleShape) {
                 if (s < 1) {
-                    throw new IllegalArgumentException("data file " + file + " has shape " + shape
+                    throw new DataException("data file " + file + " has shape " + shape
                             + "; every sample dimension must be at least 1");
                 }
             }
             if (n < 0 || (long) n * d > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("data file " + file + " has shape " + shape
+                throw new DataException("data file " + file + " has shape " + shape
                         + ", too many values for one array (at most " + (Integer.MAX_VALUE - 8) + ")");
             }
             ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
@@ -201,7 +202,7 @@ public final class PointFiles {
             int width = switch (type) {
                 case "f4" -> 4;
                 case "f8" -> 8;
-                default -> throw new IllegalArgumentException("data file " + file + " has dtype " + descr
+                default -> throw new DataException("data file " + file + " has dtype " + descr
                         + "; allowed: float32 (<f4), float64 (<f8)");
             };
             int total = (int) (n * d);
@@ -213,7 +214,7 @@ public final class PointFiles {
                 int count = Math.min(8192, total - i);
                 int got = in.readNBytes(chunk, 0, count * width);
                 if (got < count * width) {
-                    throw new IllegalArgumentException("data file " + file + " is truncated: " + ((long) i * width + got)
+                    throw new DataException("data file " + file + " is truncated: " + ((long) i * width + got)
                             + " of " + (long) total * width + " data bytes");
                 }
                 ByteBuffer b = ByteBuffer.wrap(chunk, 0, got).order(order);
@@ -229,7 +230,7 @@ public final class PointFiles {
     private static String field(String header, String key, Path file) {
         int i = header.indexOf("'" + key + "'");
         if (i < 0) {
-            throw new IllegalArgumentException("data file " + file + " has a .npy header without '" + key + "'");
+            throw new DataException("data file " + file + " has a .npy header without '" + key + "'");
         }
         int colon = header.indexOf(':', i);
         String rest = header.substring(colon + 1).trim();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import org.diffusion4j.api.PointSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.diffusion4j.api.UserError;
 
 class PointFilesTest {
 
@@ -80,11 +81,11 @@ class PointFilesTest {
         Files.write(flat, new String(npy, StandardCharsets.ISO_8859_1).replace("(2, 1, 2, 2)", "(8,)        ")
                 .getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> PointFiles.read(flat))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("flat.npy").hasMessageContaining("(8,)").hasMessageContaining("at least 2");
         Path cut = Files.write(dir.resolve("cut.npy"), java.util.Arrays.copyOf(npy, npy.length - 4));
         assertThatThrownBy(() -> PointFiles.read(cut))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("cut.npy").hasMessageContaining("truncated").hasMessageContaining("28 of 32");
     }
 
@@ -92,7 +93,7 @@ class PointFilesTest {
     void imagesCannotBeWrittenAsCsv() {
         PointSet images = new PointSet(new int[]{1, 2, 2}, new float[8], null);
         assertThatThrownBy(() -> PointFiles.writeCsv(images, new StringWriter()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("[1, 2, 2]").hasMessageContaining(".npy");
     }
 }

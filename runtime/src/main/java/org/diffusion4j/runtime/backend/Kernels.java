@@ -41,6 +41,8 @@ final class Kernels {
     static final int SIN = 12;
     static final int COS = 13;
     static final int SILU = 14;
+    /** Activation code of a layer without an activation (fused kernels). */
+    static final int NONE = -1;
 
     // Binary op codes.
     static final int ADD = 0;
@@ -609,7 +611,8 @@ final class Kernels {
      * {@code out[i] = g[gOff + i]·f'(pre)} for from ≤ i &lt; count, element by element as the op-by-op
      * chain rule computes it (the default {@code Backend.mlpBackward}): ReLU {@code g·step(z)}, SiLU
      * {@link #siluBackward}'s formula, sigmoid {@code g·(y·(−y + 1))}, tanh {@code g·(−y² + 1)}
-     * from the layer's output y; a copy of g without an activation. pre, post and sigma are read
+     * from the layer's output y; a copy of g without an activation ({@link #NONE}); any other code
+     * throws. pre, post and sigma are read
      * from {@code off}.
      */
     static void activationBackward(int act, float[] g, int gOff, float[] pre, float[] post, float[] sigma, int off,
@@ -639,7 +642,9 @@ final class Kernels {
                     out[i] = g[gOff + i] * (-1f * (y * y) + 1f);
                 }
             }
-            default -> System.arraycopy(g, gOff + from, out, from, count - from);
+            case NONE -> System.arraycopy(g, gOff + from, out, from, count - from);
+            // An op without a case would leave out unwritten or pass g through as if linear.
+            default -> throw new IllegalStateException("activationBackward: no kernel for activation code " + act);
         }
     }
 
@@ -650,7 +655,8 @@ final class Kernels {
             case SILU -> v * sigmoid(v);
             case SIGMOID -> sigmoid(v);
             case TANH -> (float) Math.tanh(v);
-            default -> v;
+            case NONE -> v;
+            default -> throw new IllegalStateException("activate: no kernel for activation code " + act);
         };
     }
 
@@ -737,9 +743,8 @@ final class Kernels {
                     out[i] = v * sigmoid(v);
                 }
             }
-            default -> {
-                // op codes are mapped from the api enum by the backend; nothing else reaches here
-            }
+            // An op code without a case would leave out unwritten: fail instead.
+            default -> throw new IllegalStateException("unary: no kernel for op code " + op);
         }
     }
 
@@ -874,9 +879,7 @@ final class Kernels {
             case SUB -> subRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
             case MUL -> mulRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
             case DIV -> divRow(a, ao, sa, aFull, b, bo, sb, bFull, out, o, len);
-            default -> {
-                // mapped from the api enum by the backend
-            }
+            default -> throw new IllegalStateException("binary: no kernel for op code " + op);
         }
     }
 

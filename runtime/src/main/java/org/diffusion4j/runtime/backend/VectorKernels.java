@@ -291,7 +291,7 @@ final class VectorKernels {
     }
 
     /** No activation in the epilogue. */
-    static final int NONE = -1;
+    static final int NONE = Kernels.NONE;
 
     /**
      * Rows [i0, i1) and panels [q0, q1) of {@code C (+)= op(A) · B}, op(A)'s element (i, p) at

@@ -64,7 +64,10 @@ public final class LauncherOptions {
         return cl;
     }
 
-    /** The plugins of {@code --plugins DIR}, else of the distribution's {@code plugins/}, else the module path's. */
+    /**
+     * The plugins of {@code --plugins DIR}, else of the distribution's {@code plugins/}, else the module
+     * path's; a plugin that cannot be loaded is skipped with a one-line warning on stderr.
+     */
     public static PluginManager plugins(CommandLine cl) {
         String dir = cl.getOptionValue("plugins");
         if (dir != null && !Files.isDirectory(Path.of(dir))) {
@@ -74,7 +77,10 @@ public final class LauncherOptions {
             String home = System.getProperty("diffusion4j.home");
             dir = home == null ? null : Path.of(home, "plugins").toString();
         }
-        return PluginManager.load(dir == null ? null : Path.of(dir));
+        PluginManager pm = PluginManager.load(dir == null ? null : Path.of(dir));
+        // A broken plugin does not stop the others; it is named once per command, on stderr.
+        pm.problems().forEach(p -> System.err.println("warning: " + p));
+        return pm;
     }
 
     /** {@code --threads N} in [1, 1024]; all cores when absent. */

@@ -6,21 +6,23 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.cli.ParseException;
 import org.diffusion4j.api.NonFiniteOutputException;
-import org.diffusion4j.api.config.ConfigException;
-import org.diffusion4j.runtime.UserException;
-import org.diffusion4j.runtime.io.CorruptFileException;
+import org.diffusion4j.api.UserError;
 
 /**
  * The {@code diffusion4j} launcher: {@code list}, {@code describe}, {@code train}, {@code sample},
- * {@code eval}, {@code sweep}, {@code bench}, {@code quickstart}. A user error (unknown component or
- * option, bad value, missing or damaged file) or a diverged model ({@link NonFiniteOutputException})
- * ends with a one-line message and exit status 2, without a stack trace; an internal error prints its
- * stack trace and exits with 1.
+ * {@code eval}, {@code sweep}, {@code bench}, {@code quickstart}. A user error ({@link UserError}:
+ * unknown component or option, bad value, missing or damaged file, malformed data) or a diverged
+ * model ({@link NonFiniteOutputException}) ends with a one-line message and exit status 2, without a
+ * stack trace. Anything else is an internal error: one line naming the plugin it came from and a log
+ * file with the stack trace ({@link InternalErrorReport}), exit status 3.
  */
 public final class Main {
 
     /** Exit status of user errors. */
     public static final int USER_ERROR = 2;
+
+    /** Exit status of internal errors (a bug in a plugin or the runtime). */
+    public static final int INTERNAL_ERROR = 3;
 
     private Main() {
     }
@@ -50,17 +52,15 @@ public final class Main {
             err.println("error: " + args[0] + ": " + e.getMessage().replace('\n', ' ') + " (see 'diffusion4j " + args[0]
                     + " --help')");
             return USER_ERROR;
-        } catch (UserException | ConfigException | CorruptFileException | NonFiniteOutputException e) {
-            err.println("error: " + e.getMessage().replace('\n', ' '));
-            return USER_ERROR;
-        } catch (IllegalArgumentException e) {
-            // Components report bad data (a malformed file, a wrong dimension) this way.
+        } catch (UserError | NonFiniteOutputException | java.nio.file.InvalidPathException e) {
             err.println("error: " + String.valueOf(e.getMessage()).replace('\n', ' '));
             return USER_ERROR;
-        } catch (Exception e) {
-            err.println("internal error: " + e);
-            e.printStackTrace(err);
-            return 1;
+        } catch (Exception | LinkageError | java.util.ServiceConfigurationError | AssertionError
+                 | StackOverflowError e) {
+            // An IllegalArgumentException lands here too: components report the user's mistakes as
+            // UserError, so any other exception is a bug, reported with the plugin it came from.
+            err.println(InternalErrorReport.report(e, args[0]));
+            return INTERNAL_ERROR;
         }
     }
 

@@ -94,49 +94,55 @@ public final class Trainer {
             int to = Math.min(n, from + bs);
             int[] idx = java.util.Arrays.copyOfRange(permutation, from, to);
 
-            backend.beginStep();
-            Tensor x0 = data.gatherRows(idx);
-            Model model = pipeline.model();
-            if (labels != null) {
-                model = new Model(model.network().conditionedOn(Conditioning.labels(batchLabels(labels, idx, dropout, labelDrop.split(s)))),
-                        model.schedule(), model.parameterization());
-            }
-            Tensor loss = pipeline.loss().compute(model, x0, noise.split(s));
-            float value = loss.item();
-            if (!Float.isFinite(value)) {
-                throw new UserException("training diverged: the loss is " + value + " at step " + (s + 1)
-                        + "; nothing after the last checkpoint was saved (try a lower training.lr or training.grad-clip)");
-            }
-            List<Tensor> grads = Tensor.grad(loss, params, false);
-            float scale = 1f;
-            if (clip > 0) {
-                double sq = 0;
-                for (Tensor g : grads) {
-                    sq += g.square().sum().item();
-                }
-                double norm = Math.sqrt(sq);
-                if (!Double.isFinite(norm)) {
-                    throw new UserException("training diverged: the gradient norm is " + norm + " at step " + (s + 1));
-                }
-                if (norm > clip) {
-                    scale = (float) (clip / norm);
-                }
-            }
             long k = s + 1;
-            // EMA warm-up (the num_updates rule of TensorFlow's ExponentialMovingAverage): early on the
-            // average follows the weights, so after K steps it is not still e^(−K(1−decay)) the random init.
-            float decay = (float) Math.min(emaDecay, (1.0 + k) / (10.0 + k));
-            float c1 = (float) (1 - Math.pow(beta1, k));
-            float c2 = (float) (1 - Math.pow(beta2, k));
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                Tensor g = scale == 1f ? grads.get(i) : grads.get(i).mul(scale);
-                String name = names.get(i);
-                backend.adamStep(p.storage(), g.storage(), state.adamM.get(name).storage(),
-                        state.adamV.get(name).storage(), p.size(), lr, beta1, beta2, eps, wd, c1, c2);
-                backend.emaUpdate(state.ema.get(name).storage(), p.storage(), p.size(), decay);
+            float value;
+            backend.beginStep();
+            // The step's storage goes back to the backend also when the step fails (a diverged loss,
+            // a component's exception), as the samplers' steps do.
+            try {
+                Tensor x0 = data.gatherRows(idx);
+                Model model = pipeline.model();
+                if (labels != null) {
+                    model = new Model(model.network().conditionedOn(Conditioning.labels(batchLabels(labels, idx, dropout, labelDrop.split(s)))),
+                            model.schedule(), model.parameterization());
+                }
+                Tensor loss = pipeline.loss().compute(model, x0, noise.split(s));
+                value = loss.item();
+                if (!Float.isFinite(value)) {
+                    throw new UserException("training diverged: the loss is " + value + " at step " + (s + 1)
+                            + "; nothing after the last checkpoint was saved (try a lower training.lr or training.grad-clip)");
+                }
+                List<Tensor> grads = Tensor.grad(loss, params, false);
+                float scale = 1f;
+                if (clip > 0) {
+                    double sq = 0;
+                    for (Tensor g : grads) {
+                        sq += g.square().sum().item();
+                    }
+                    double norm = Math.sqrt(sq);
+                    if (!Double.isFinite(norm)) {
+                        throw new UserException("training diverged: the gradient norm is " + norm + " at step " + (s + 1));
+                    }
+                    if (norm > clip) {
+                        scale = (float) (clip / norm);
+                    }
+                }
+                // EMA warm-up (the num_updates rule of TensorFlow's ExponentialMovingAverage): early on the
+                // average follows the weights, so after K steps it is not still e^(−K(1−decay)) the random init.
+                float decay = (float) Math.min(emaDecay, (1.0 + k) / (10.0 + k));
+                float c1 = (float) (1 - Math.pow(beta1, k));
+                float c2 = (float) (1 - Math.pow(beta2, k));
+                for (int i = 0; i < params.size(); i++) {
+                    Tensor p = params.get(i);
+                    Tensor g = scale == 1f ? grads.get(i) : grads.get(i).mul(scale);
+                    String name = names.get(i);
+                    backend.adamStep(p.storage(), g.storage(), state.adamM.get(name).storage(),
+                            state.adamV.get(name).storage(), p.size(), lr, beta1, beta2, eps, wd, c1, c2);
+                    backend.emaUpdate(state.ema.get(name).storage(), p.storage(), p.size(), decay);
+                }
+            } finally {
+                backend.endStep();
             }
-            backend.endStep();
             state.losses.add(value);
             state.step = k;
             if (progress != null) {

@@ -1,6 +1,7 @@
 package org.diffusion4j.runtime.io;
 
 import java.nio.file.Path;
+import org.diffusion4j.api.UserError;
 
 /**
  * A file that exists (or should) but cannot be used as what it claims to be: missing, truncated, or
@@ -8,7 +9,7 @@ import java.nio.file.Path;
  * {@code corrupt safetensors file /runs/a/step-100.safetensors: header length 4096 goes beyond the
  * end of the file (1200 bytes)}.
  */
-public class CorruptFileException extends RuntimeException {
+public class CorruptFileException extends UserError {
 
     private final transient Path file;
 

@@ -27,12 +27,18 @@ import org.diffusion4j.runtime.UserException;
  * own dependencies — and gets its own {@link ModuleLayer} whose parent is the runtime's layer, so
  * two plugins may carry different versions of a library. Modular jars and plain jars (automatic
  * modules, services from {@code META-INF/services}) both work.
+ *
+ * <p>A plugin folder that cannot be loaded (a jar that is not a zip, an SPI version this runtime
+ * does not accept, a provider whose constructor throws) is skipped as a whole and recorded as one
+ * line in {@link #problems()}; every other plugin still loads, and a lookup of a component that is
+ * not there names the skipped plugins and why ({@link Registry#find}).
  */
 public final class PluginManager {
 
     private final Registry registry = new Registry();
     private final List<BackendProvider> backends = new ArrayList<>();
     private final List<String> plugins = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
 
     /** Loads the built-in providers and every plugin folder under {@code pluginsDir} (may be null or absent). */
     public static PluginManager load(Path pluginsDir) {
@@ -58,6 +64,14 @@ public final class PluginManager {
         return registry;
     }
 
+    /**
+     * One line per plugin folder that was skipped because it cannot be loaded, e.g. {@code plugin
+     * 'future' (/opt/d4j/plugins/future) skipped: plugin thirdparty.future was built for SPI 2.0 ...}.
+     */
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
     /** Names of the plugins loaded from folders, with their folders. */
     public List<String> plugins() {
         return List.copyOf(plugins);
@@ -74,7 +88,8 @@ public final class PluginManager {
             }
         }
         throw new UserException("unknown backend '" + name + "'; known backends: "
-                + backends.stream().map(BackendProvider::name).collect(Collectors.joining(", ")));
+                + backends.stream().map(BackendProvider::name).collect(Collectors.joining(", "))
+                + registry.skippedNote());
     }
 
     public List<BackendProvider> backends() {
@@ -82,22 +97,48 @@ public final class PluginManager {
     }
 
     private void loadFolder(Path dir, ModuleLayer parent) {
+        String pluginName = dir.getFileName().toString();
+        Loaded loaded;
+        try {
+            loaded = tryLoadFolder(dir, parent);
+        } catch (UserException e) {
+            String line = "plugin '" + pluginName + "' (" + dir + ") skipped: " + oneLine(e);
+            problems.add(line);
+            registry.skipped(line);
+            return;
+        }
+        if (loaded == null) {
+            return;
+        }
+        // Outside the catch: a duplicate name stays an error of every command, since which of the two
+        // plugins the user means is unknown (and skipping the second could skip a built-in one).
+        loaded.entries().forEach(registry::add);
+        backends.addAll(loaded.backends());
+        plugins.add(pluginName + " (" + dir + ")");
+    }
+
+    /** What one plugin folder provides. */
+    private record Loaded(List<ComponentEntry> entries, List<BackendProvider> backends) {
+    }
+
+    /** Loads one plugin folder (null when it holds no module of its own); registers nothing. */
+    private static Loaded tryLoadFolder(Path dir, ModuleLayer parent) {
         List<Path> jars = jars(dir);
         if (jars.isEmpty()) {
-            return;
+            return null;
         }
         ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
         Set<ModuleReference> found;
         try {
             found = finder.findAll();
         } catch (FindException e) {
-            throw new UserException("plugin folder " + dir + " cannot be loaded: " + oneLine(e));
+            throw new UserException("cannot be loaded: " + withCauses(e));
         }
         Set<String> roots = found.stream().map(r -> r.descriptor().name()).collect(Collectors.toSet());
         // Modules the runtime layer already has (api, a shared library) are taken from it, not twice.
         roots.removeIf(n -> parent.findModule(n).isPresent());
         if (roots.isEmpty()) {
-            return;
+            return null;
         }
         for (ModuleReference ref : found) {
             if (roots.contains(ref.descriptor().name())) {
@@ -109,26 +150,34 @@ public final class PluginManager {
             Configuration cf = parent.configuration().resolveAndBind(finder, ModuleFinder.of(), roots);
             layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
-            throw new UserException("plugin folder " + dir + " cannot be loaded: " + oneLine(e));
+            throw new UserException("cannot be loaded: " + withCauses(e));
         }
-        String pluginName = dir.getFileName().toString();
-        plugins.add(pluginName + " (" + dir + ")");
+        List<ComponentEntry> entries = new ArrayList<>();
+        List<BackendProvider> pluginBackends = new ArrayList<>();
         try {
             for (ServiceLoader.Provider<ComponentProvider> p : ServiceLoader.load(layer, ComponentProvider.class)
                     .stream().toList()) {
                 if (p.type().getModule().getLayer() == layer) {
-                    registry.add(new ComponentEntry(p.get(), p.type().getModule().getName(), dir.toString()));
+                    ComponentProvider<?> provider = p.get();
+                    Registry.checkNamed(provider, p.type().getModule().getName());
+                    entries.add(new ComponentEntry(provider, p.type().getModule().getName(), dir.toString()));
                 }
             }
             for (ServiceLoader.Provider<BackendProvider> p : ServiceLoader.load(layer, BackendProvider.class)
                     .stream().toList()) {
                 if (p.type().getModule().getLayer() == layer) {
-                    backends.add(p.get());
+                    pluginBackends.add(p.get());
                 }
             }
         } catch (java.util.ServiceConfigurationError e) {
-            throw new UserException("plugin folder " + dir + ": a provider cannot be created: " + oneLine(e));
+            throw new UserException("a provider cannot be created: " + withCauses(e));
+        } catch (UserException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            // A provider's kind() or name() failed: the plugin's bug, reported with its own message.
+            throw new UserException("a provider failed: " + withCauses(e));
         }
+        return new Loaded(entries, pluginBackends);
     }
 
     private static void checkSpiVersion(Path dir, ModuleReference ref) {
@@ -141,7 +190,7 @@ public final class PluginManager {
             var mf = jf.getManifest();
             declared = mf == null ? null : mf.getMainAttributes().getValue(SpiVersion.MANIFEST_ATTRIBUTE);
         } catch (IOException e) {
-            throw new UserException("plugin jar " + jar + " cannot be read: " + e.getMessage());
+            throw new UserException("plugin jar " + jar + " cannot be read: " + withCauses(e));
         }
         if (declared == null) {
             // Libraries a plugin carries do not declare a version; only jars that provide components must.
@@ -184,6 +233,19 @@ public final class PluginManager {
 
     private static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.replace('\n', ' ');
+        return m.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** The message of {@code e} followed by those of its causes (a constructor's own message is in its cause). */
+    private static String withCauses(Throwable e) {
+        StringBuilder b = new StringBuilder(oneLine(e));
+        java.util.Set<Throwable> seen = new java.util.HashSet<>(List.of(e));
+        for (Throwable c = e.getCause(); c != null && seen.add(c); c = c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getName() : c.getClass().getSimpleName() + ": " + oneLine(c);
+            if (!b.toString().contains(oneLine(c))) {
+                b.append(": ").append(m);
+            }
+        }
+        return b.toString();
     }
 }

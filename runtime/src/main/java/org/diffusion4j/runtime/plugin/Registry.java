@@ -15,6 +15,7 @@ import org.diffusion4j.runtime.UserException;
 public final class Registry {
 
     private final Map<Kind, Map<String, ComponentEntry>> byKind = new EnumMap<>(Kind.class);
+    private final java.util.List<String> skipped = new java.util.ArrayList<>();
 
     Registry() {
         for (Kind k : Kind.values()) {
@@ -29,12 +30,27 @@ public final class Registry {
         return r;
     }
 
-    void add(ComponentEntry entry) {
-        var p = entry.provider();
+    /** Records a plugin that was skipped (one line saying which and why), for the message of an unknown name. */
+    void skipped(String problem) {
+        skipped.add(problem);
+    }
+
+    /** {@code "; not loaded: plugin 'x' (dir) skipped: why"} when plugins were skipped, else "". */
+    String skippedNote() {
+        return skipped.isEmpty() ? "" : "; not loaded: " + String.join("; ", skipped);
+    }
+
+    /** Refuses a provider without a kind or name. */
+    static void checkNamed(org.diffusion4j.api.ComponentProvider<?> p, String plugin) {
         if (p.kind() == null || p.name() == null || p.name().isBlank()) {
-            throw new UserException("plugin " + entry.plugin() + " has a provider (" + p.getClass().getName()
+            throw new UserException("plugin " + plugin + " has a provider (" + p.getClass().getName()
                     + ") without a kind or name");
         }
+    }
+
+    void add(ComponentEntry entry) {
+        var p = entry.provider();
+        checkNamed(p, entry.plugin());
         ComponentEntry previous = byKind.get(p.kind()).putIfAbsent(p.name(), entry);
         if (previous != null) {
             throw new UserException("duplicate " + p.kind().id() + " '" + p.name() + "': provided by plugin "
@@ -54,7 +70,7 @@ public final class Registry {
         if (e == null) {
             Collection<String> known = byKind.get(kind).keySet();
             throw new ConfigException("unknown " + kind.id() + " '" + name + "'; known " + kind.id() + "s: "
-                    + (known.isEmpty() ? "(none)" : String.join(", ", known)));
+                    + (known.isEmpty() ? "(none)" : String.join(", ", known)) + skippedNote());
         }
         return e;
     }

@@ -109,6 +109,35 @@ class TrainerTest {
     }
 
     @Test
+    void aStepThatFailsStillEndsItsBackendStep() throws Exception {
+        try (JavaBackend real = new JavaBackend(1)) {
+            int[] begun = new int[1];
+            int[] ended = new int[1];
+            // Counts the step boundaries and passes every call on to the real backend.
+            Backend counting = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                    new Class<?>[]{Backend.class}, (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "beginStep" -> begun[0]++;
+                            case "endStep" -> ended[0]++;
+                            default -> { }
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            Pipeline poisoned = pipeline(TestComponents.spec(40, 10).replace("loss: {name: mse}",
+                    "loss: {name: mse, nan-at: 25}"), counting);
+            TrainingState s = new TrainingState(counting, poisoned.model().network().parameters());
+            assertThatThrownBy(() -> new Trainer(poisoned).train(s, st -> { }, null))
+                    .isInstanceOf(UserException.class).hasMessageContaining("step 25");
+            assertThat(begun[0]).as("steps begun").isEqualTo(25);
+            assertThat(ended[0]).as("steps ended, the failed one included").isEqualTo(begun[0]);
+        }
+    }
+
+    @Test
     void unknownTrainingOptionIsRejected() throws Exception {
         try (Backend be = new JavaBackend(1)) {
             assertThatThrownBy(() -> pipeline(TestComponents.spec(10, 10).replace("steps: 10", "stepz: 10"), be))

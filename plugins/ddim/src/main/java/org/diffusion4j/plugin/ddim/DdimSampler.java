@@ -13,6 +13,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * The generalised DDIM sampler (Song, Meng and Ermon 2020, Eq. 12):
@@ -56,10 +57,10 @@ public final class DdimSampler extends StridedPosteriorSampler {
     public DdimSampler(int steps, double eta, Variance variance, Spacing spacing, X0Clipping clipping) {
         super(NAME, steps, spacing, clipping);
         if (!(eta >= 0 && eta <= 1)) {
-            throw new IllegalArgumentException(NAME + ": eta must be in [0, 1], got " + eta);
+            throw new ConfigException(NAME + ": eta must be in [0, 1], got " + eta);
         }
         if (variance == Variance.SIGMA_HAT && eta != 0) {
-            throw new IllegalArgumentException(NAME + ": eta = " + eta + " has no effect with variance sigma-hat; "
+            throw new ConfigException(NAME + ": eta = " + eta + " has no effect with variance sigma-hat; "
                     + "drop eta or use variance eta");
         }
         this.eta = eta;
@@ -94,7 +95,7 @@ public final class DdimSampler extends StridedPosteriorSampler {
     public Tensor invert(Model model, Tensor x0, StepListener listener) {
         String why = refuse(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         if (x0.rank() != 2) {
             throw new IllegalArgumentException(NAME + " inversion expects a [batch, dimension] input, got "

@@ -1,5 +1,7 @@
 package org.diffusion4j.plugin.ddpm;
 
+import org.diffusion4j.api.config.ConfigException;
+
 /**
  * Improved DDPM's cosine schedule (Nichol and Dhariwal 2021, Eq. 17):
  * ᾱ(t) = f(t)/f(0), f(t) = cos²((t + s)/(1 + s)·π/2), s = 0.008, and β_i = min(1 − ᾱ_i/ᾱ_{i−1}, β_max)
@@ -28,7 +30,7 @@ public final class CosineSchedule extends DiscreteSchedule {
 
     private static double[] betas(int steps, double s, double maxBeta) {
         if (steps < 1) {
-            throw new IllegalArgumentException(CosineScheduleProvider.NAME + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(CosineScheduleProvider.NAME + ": steps must be at least 1, got " + steps);
         }
         double f0 = f(0, s);
         double[] b = new double[steps];

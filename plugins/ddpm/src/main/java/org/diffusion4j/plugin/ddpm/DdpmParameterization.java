@@ -3,6 +3,7 @@ package org.diffusion4j.plugin.ddpm;
 import java.util.Objects;
 import org.diffusion4j.api.Parameterization;
 import org.diffusion4j.api.View;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * What a DDPM-family network predicts: the noise ε (Ho et al. 2020, Eq. 11–12, the parameterization
@@ -19,7 +20,7 @@ public record DdpmParameterization(View predicts) implements Parameterization {
     public DdpmParameterization {
         Objects.requireNonNull(predicts, "predicts");
         if (predicts != View.EPSILON && predicts != View.X0 && predicts != View.V) {
-            throw new IllegalArgumentException("a DDPM parameterization predicts epsilon, x0 or v, not " + predicts);
+            throw new ConfigException("a DDPM parameterization predicts epsilon, x0 or v, not " + predicts);
         }
     }
 

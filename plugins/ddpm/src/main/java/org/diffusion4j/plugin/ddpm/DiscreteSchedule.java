@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.ddpm;
 
 import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * A discrete-time variance-preserving schedule β_1..β_T (Ho et al. 2020, Eq. 2 and 4:
@@ -33,7 +34,7 @@ public abstract sealed class DiscreteSchedule implements Schedule permits Linear
      */
     DiscreteSchedule(String name, double[] betas, boolean[] smooth) {
         if (betas.length < 1) {
-            throw new IllegalArgumentException(name + ": needs at least one step");
+            throw new ConfigException(name + ": needs at least one step");
         }
         this.betas = betas.clone();
         this.logAlphaBar = new double[betas.length + 1];
@@ -41,7 +42,7 @@ public abstract sealed class DiscreteSchedule implements Schedule permits Linear
         for (int i = 1; i <= betas.length; i++) {
             double b = betas[i - 1];
             if (!(b > 0 && b < 1)) {
-                throw new IllegalArgumentException(name + ": β_" + i + " = " + b + " is outside (0, 1)");
+                throw new ConfigException(name + ": β_" + i + " = " + b + " is outside (0, 1)");
             }
             logAlphaBar[i] = logAlphaBar[i - 1] + Math.log1p(-b);
             this.smooth[i] = smooth != null && smooth[i - 1];

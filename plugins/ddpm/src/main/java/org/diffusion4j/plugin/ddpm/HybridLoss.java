@@ -10,6 +10,8 @@ import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Improved DDPM's objectives with a learned reverse variance (Nichol and Dhariwal 2021, §3.1):
@@ -68,7 +70,7 @@ public final class HybridLoss implements Loss {
 
     HybridLoss(Objective objective, double lambda, int dimension, VariationalBound.Decoder decoder, boolean importance) {
         if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-            throw new IllegalArgumentException(NAME + ": lambda must be a finite number ≥ 0, got " + lambda);
+            throw new ConfigException(NAME + ": lambda must be a finite number ≥ 0, got " + lambda);
         }
         this.objective = objective;
         this.lambda = lambda;
@@ -94,7 +96,7 @@ public final class HybridLoss implements Loss {
     @Override
     public Tensor compute(Model model, Tensor x0, Rng rng) {
         if (!(model.schedule() instanceof DiscreteSchedule sc)) {
-            throw new IllegalArgumentException(NAME + " needs a discrete DDPM schedule (ddpm.linear, ddpm.cosine), got "
+            throw new ConfigException(NAME + " needs a discrete DDPM schedule (ddpm.linear, ddpm.cosine), got "
                     + model.schedule());
         }
         if (x0.rank() != 2 || x0.dim(0) < 1) {
@@ -104,11 +106,11 @@ public final class HybridLoss implements Loss {
         int batch = x0.dim(0);
         int d = x0.dim(1);
         if (d != dimension) {
-            throw new IllegalArgumentException(NAME + " was created for " + dimension + "-D data, got a batch of " + d + "-D points");
+            throw new DataException(NAME + " was created for " + dimension + "-D data, got a batch of " + d + "-D points");
         }
         int n = sc.steps();
         if (n < 2) {
-            throw new IllegalArgumentException(NAME + " needs T ≥ 2, got " + n);
+            throw new ConfigException(NAME + " needs T ≥ 2, got " + n);
         }
         Parameterization p = model.parameterization();
         int[] steps = new int[batch];

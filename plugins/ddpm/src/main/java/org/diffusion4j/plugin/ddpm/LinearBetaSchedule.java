@@ -1,5 +1,7 @@
 package org.diffusion4j.plugin.ddpm;
 
+import org.diffusion4j.api.config.ConfigException;
+
 /**
  * DDPM's linear schedule: β_i = β_1 + (β_T − β_1)·(i − 1)/(T − 1), by default 1e-4 → 0.02 over
  * T = 1000 steps (Ho et al. 2020, §4; {@code np.linspace(1e-4, 0.02, T)}). Between grid points ᾱ(t) =
@@ -19,7 +21,7 @@ public final class LinearBetaSchedule extends DiscreteSchedule {
 
     private static double[] betas(int steps, double start, double end) {
         if (steps < 1) {
-            throw new IllegalArgumentException(LinearBetaScheduleProvider.NAME + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(LinearBetaScheduleProvider.NAME + ": steps must be at least 1, got " + steps);
         }
         double[] b = new double[steps];
         for (int i = 0; i < steps; i++) {

@@ -5,6 +5,7 @@ import org.diffusion4j.api.Model;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.DataException;
 
 /**
  * The terms of DDPM's variational bound (Ho et al. 2020, Eq. 5)
@@ -139,7 +140,7 @@ final class VariationalBound {
         float[] hi = new float[x.length];
         for (int k = 0; k < x.length; k++) {
             if (!(x[k] >= -1.0001f && x[k] <= 1.0001f)) {
-                throw new IllegalArgumentException("the discretised decoder needs data in [-1, 1] (Ho et al. 2020, §3.3), got "
+                throw new DataException("the discretised decoder needs data in [-1, 1] (Ho et al. 2020, §3.3), got "
                         + x[k] + "; use the continuous decoder");
             }
             lo[k] = x[k] < -0.999f ? 1 : 0;

@@ -6,6 +6,7 @@ import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * DDPM's variational bound on −log p(x0) for held-out data (Ho et al. 2020, Eq. 5; reported in nats
@@ -62,7 +63,7 @@ final class VlbLikelihood implements Likelihood {
     public double[] negativeLogLikelihood(Model model, Tensor x, NoiseStreams noise) {
         String why = refuse(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         if (x.rank() != 2) {
             throw new IllegalArgumentException(NAME + " expects [n, dimension] points, got " + Arrays.toString(x.shape()));
@@ -102,7 +103,7 @@ final class VlbLikelihood implements Likelihood {
         return switch (variance) {
             case LEARNED -> {
                 if (!hasV) {
-                    throw new IllegalArgumentException(NAME + ": variance = learned needs a network with " + 2 * d
+                    throw new ConfigException(NAME + ": variance = learned needs a network with " + 2 * d
                             + " outputs per point (a model trained with ddpm.hybrid), this one gives "
                             + Arrays.toString(full.shape()) + "; use variance = beta or beta-tilde");
                 }

@@ -9,6 +9,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Integrates the probability-flow ODE dx = v(x, t) dt ("Unified Perspective on Diffusion and Flow
@@ -30,7 +31,7 @@ public abstract sealed class OdeSampler implements Sampler permits EulerSampler,
 
     OdeSampler(String name, int steps) {
         if (steps < 1) {
-            throw new IllegalArgumentException(name + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(name + ": steps must be at least 1, got " + steps);
         }
         this.name = name;
         this.steps = steps;

@@ -12,6 +12,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Samples a velocity (or any) model with a reverse-time SDE, Euler–Maruyama ("Unified Perspective on
@@ -87,10 +88,10 @@ public final class ReverseSdeSampler implements Sampler {
 
     public ReverseSdeSampler(int steps, Diffusion diffusion, double scale, FinalStep finalStep) {
         if (steps < 1) {
-            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(NAME + ": steps must be at least 1, got " + steps);
         }
         if (!(scale >= 0) || !Double.isFinite(scale)) {
-            throw new IllegalArgumentException(NAME + ": scale must be a finite number ≥ 0, got " + scale);
+            throw new ConfigException(NAME + ": scale must be a finite number ≥ 0, got " + scale);
         }
         this.steps = steps;
         this.diffusion = diffusion;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.diffusion4j.api.DataException;
 
 /**
  * Reads MNIST-format IDX files (LeCun, Cortes and Burges, "The MNIST database", {@code
@@ -24,7 +25,7 @@ import java.util.zip.ZipException;
  * </ul>
  *
  * <p>A file may be gzip-compressed (as distributed) or raw: the gzip magic {@code 1f 8b} is
- * detected from the content, not from the name. Every error is an {@link IllegalArgumentException}
+ * detected from the content, not from the name. Every error is a {@link DataException}
  * whose one-line message names the file and says what was expected and what was found. The whole
  * file is always checked, so a truncated file or a header that declares fewer elements than the
  * file holds is an error even when only the first images are asked for.
@@ -100,14 +101,14 @@ public final class IdxFiles {
         try (InputStream in = open(file)) {
             byte[] head = in.readNBytes(8);
             if (head.length < 8) {
-                throw new IllegalArgumentException(file + " is truncated: an IDX label header needs 8 bytes, found "
+                throw new DataException(file + " is truncated: an IDX label header needs 8 bytes, found "
                         + head.length);
             }
             ByteBuffer b = ByteBuffer.wrap(head);
             checkMagic(file, b.getInt(), LABELS_MAGIC, "labels: unsigned bytes, 1 dimension");
             int count = b.getInt();
             if (count < 0) {
-                throw new IllegalArgumentException(file + " has a corrupt IDX header: it declares " + (count & 0xffffffffL)
+                throw new DataException(file + " has a corrupt IDX header: it declares " + (count & 0xffffffffL)
                         + " labels, more than the 2^31-1 an IDX file can hold");
             }
             byte[] raw = in.readNBytes(count);
@@ -117,7 +118,7 @@ public final class IdxFiles {
             for (int i = 0; i < count; i++) {
                 labels[i] = raw[i] & 0xff;
                 if (labels[i] >= classes) {
-                    throw new IllegalArgumentException(file + ": label " + labels[i] + " of sample " + i + " is outside 0.."
+                    throw new DataException(file + ": label " + labels[i] + " of sample " + i + " is outside 0.."
                             + (classes - 1) + " (" + classes + " classes)");
                 }
             }
@@ -154,7 +155,7 @@ public final class IdxFiles {
             checkMagic(file, ByteBuffer.wrap(head).getInt(), IMAGES_MAGIC, "images: unsigned bytes, 3 dimensions");
         }
         if (head.length < 16) {
-            throw new IllegalArgumentException(file + " is truncated: an IDX image header needs 16 bytes, found "
+            throw new DataException(file + " is truncated: an IDX image header needs 16 bytes, found "
                     + head.length);
         }
         ByteBuffer b = ByteBuffer.wrap(head, 4, 12);
@@ -163,7 +164,7 @@ public final class IdxFiles {
         long columns = b.getInt() & 0xffffffffL;
         if (rows < 1 || columns < 1 || count > Integer.MAX_VALUE || rows * columns > Integer.MAX_VALUE
                 || count * rows * columns > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(file + " has a corrupt IDX image header: " + count + " images of " + rows
+            throw new DataException(file + " has a corrupt IDX image header: " + count + " images of " + rows
                     + "×" + columns + " (expected at least 1 row and 1 column, at most 2^31-9 pixels in all)");
         }
         return new ImageHeader((int) count, (int) rows, (int) columns);
@@ -179,17 +180,17 @@ public final class IdxFiles {
                 : (found >>> 16) == 0 && (found >>> 8 & 0xff) >= 0x08 && (found >>> 8 & 0xff) <= 0x0E
                 ? " (an IDX file of type 0x" + hex2(found >>> 8 & 0xff) + " with " + (found & 0xff) + " dimensions)"
                 : " (not an IDX file)";
-        throw new IllegalArgumentException(file + " has magic number " + hex(found) + kind + ", expected " + hex(expected)
+        throw new DataException(file + " has magic number " + hex(found) + kind + ", expected " + hex(expected)
                 + " (IDX " + what + ")");
     }
 
     private static void checkLength(Path file, String what, String declared, long expected, long found) {
         if (found < expected) {
-            throw new IllegalArgumentException(file + " is truncated: its header declares " + declared + ", " + expected
+            throw new DataException(file + " is truncated: its header declares " + declared + ", " + expected
                     + " bytes of " + what + ", found " + found);
         }
         if (found > expected) {
-            throw new IllegalArgumentException(file + " holds " + found + " bytes of " + what + " but its header declares "
+            throw new DataException(file + " holds " + found + " bytes of " + what + " but its header declares "
                     + declared + ", " + expected + " bytes (a corrupt header, or two files joined?)");
         }
     }
@@ -204,17 +205,17 @@ public final class IdxFiles {
         return n;
     }
 
-    private static IllegalArgumentException failure(Path file, IOException e) {
+    private static DataException failure(Path file, IOException e) {
         if (e instanceof NoSuchFileException) {
-            return new IllegalArgumentException("IDX file not found: " + file);
+            return new DataException("IDX file not found: " + file);
         }
         if (e instanceof EOFException) {
-            return new IllegalArgumentException(file + " is truncated: its gzip stream ends early (" + e.getMessage() + ")");
+            return new DataException(file + " is truncated: its gzip stream ends early (" + e.getMessage() + ")");
         }
         if (e instanceof ZipException) {
-            return new IllegalArgumentException(file + " is a corrupt gzip file: " + e.getMessage());
+            return new DataException(file + " is a corrupt gzip file: " + e.getMessage());
         }
-        return new IllegalArgumentException("cannot read IDX file " + file + ": " + e);
+        return new DataException("cannot read IDX file " + file + ": " + e);
     }
 
     static String hex(int v) {

@@ -6,6 +6,8 @@ import java.util.Objects;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
+import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Grey images from IDX files ({@link IdxFiles}), as samples of shape {@code [1, rows, columns]}
@@ -73,15 +75,15 @@ public final class IdxImageDataset implements Dataset {
         this.testImages = testImages;
         this.testLabels = testLabels;
         if (classes < 1 || classes > 256) {
-            throw new IllegalArgumentException(name + ": classes = " + classes + " is not valid; IDX labels are bytes, "
+            throw new ConfigException(name + ": classes = " + classes + " is not valid; IDX labels are bytes, "
                     + "so it takes an integer in [1, 256]");
         }
         if (trainSubset < 0 || testSubset < 0) {
-            throw new IllegalArgumentException(name + ": train-subset and test-subset take integers >= 0 (0 = all), got "
+            throw new ConfigException(name + ": train-subset and test-subset take integers >= 0 (0 = all), got "
                     + trainSubset + " and " + testSubset);
         }
         if (testLabels != null && testImages == null) {
-            throw new IllegalArgumentException(name + ": test labels " + testLabels.file() + " were given without test images; "
+            throw new ConfigException(name + ": test labels " + testLabels.file() + " were given without test images; "
                     + "set option 'test-images'");
         }
         this.classes = classes;
@@ -125,12 +127,12 @@ public final class IdxImageDataset implements Dataset {
     private PointSet loadTrain() {
         IdxFiles.ImageHeader h = trainHeader();
         if (trainSubset > h.count()) {
-            throw new IllegalArgumentException(name + ": option 'train-subset' = " + trainSubset + " is more than the "
+            throw new ConfigException(name + ": option 'train-subset' = " + trainSubset + " is more than the "
                     + h.count() + " images of " + trainImages.file() + "; set at most " + h.count() + " (0 = all)");
         }
         int n = trainSubset == 0 ? h.count() : trainSubset;
         if (n == 0) {
-            throw new IllegalArgumentException(name + ": " + trainImages.file() + " holds no images");
+            throw new DataException(name + ": " + trainImages.file() + " holds no images");
         }
         IdxFiles.Images images = IdxFiles.readImages(trainImages.file(), n);
         int[] labels = trainLabels == null ? null : labels(trainLabels, trainImages, images.header().count());
@@ -139,7 +141,7 @@ public final class IdxImageDataset implements Dataset {
 
     private SplitCache.HeldOut loadHeldOut() {
         if (testImages == null) {
-            throw new IllegalArgumentException(name + ": no held-out images were given; set option 'test-images' to an "
+            throw new ConfigException(name + ": no held-out images were given; set option 'test-images' to an "
                     + "IDX image file (its two halves are the test and reference splits)");
         }
         requireFile(testImages);
@@ -147,17 +149,17 @@ public final class IdxImageDataset implements Dataset {
         IdxFiles.ImageHeader h = images.header();
         IdxFiles.ImageHeader train = trainHeader();
         if (h.rows() != train.rows() || h.columns() != train.columns()) {
-            throw new IllegalArgumentException(name + ": " + testImages.file() + " holds " + h.rows() + "×" + h.columns()
+            throw new DataException(name + ": " + testImages.file() + " holds " + h.rows() + "×" + h.columns()
                     + " images but " + trainImages.file() + " holds " + train.rows() + "×" + train.columns()
                     + "; all splits must have the same image size");
         }
         int half = h.count() / 2;
         if (half == 0) {
-            throw new IllegalArgumentException(name + ": " + testImages.file() + " holds " + h.count()
+            throw new DataException(name + ": " + testImages.file() + " holds " + h.count()
                     + " images; at least 2 are needed, one half for the test split and one for the reference split");
         }
         if (testSubset > half) {
-            throw new IllegalArgumentException(name + ": option 'test-subset' = " + testSubset + " is more than the "
+            throw new ConfigException(name + ": option 'test-subset' = " + testSubset + " is more than the "
                     + half + " images of each held-out half of " + testImages.file() + "; set at most " + half
                     + " (0 = all)");
         }
@@ -171,7 +173,7 @@ public final class IdxImageDataset implements Dataset {
         requireFile(file);
         int[] labels = IdxFiles.readLabels(file.file(), classes);
         if (labels.length != imageCount) {
-            throw new IllegalArgumentException(name + ": " + file.file() + " holds " + labels.length + " labels but "
+            throw new DataException(name + ": " + file.file() + " holds " + labels.length + " labels but "
                     + of.file() + " holds " + imageCount + " images; each image needs one label");
         }
         return labels;
@@ -208,7 +210,7 @@ public final class IdxImageDataset implements Dataset {
 
     private void requireFile(Source s) {
         if (!Files.isRegularFile(s.file())) {
-            throw new IllegalArgumentException(name + ": " + s.file() + " not found"
+            throw new DataException(name + ": " + s.file() + " not found"
                     + (Files.isDirectory(s.file()) ? " (it is a folder)" : "") + "; set option '" + s.option() + "' "
                     + s.advice());
         }

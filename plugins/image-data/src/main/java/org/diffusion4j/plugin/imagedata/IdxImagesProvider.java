@@ -7,6 +7,7 @@ import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Provides {@link IdxImageDataset} as dataset {@value #NAME}: any MNIST-format IDX image files
@@ -52,7 +53,7 @@ public final class IdxImagesProvider extends AbstractProvider<Dataset> {
         String value = config.getString(option).trim();
         if (value.isEmpty()) {
             if (option.equals("train-images")) {
-                throw new IllegalArgumentException(NAME + ": option 'train-images' is required; set it " + advice);
+                throw new ConfigException(NAME + ": option 'train-images' is required; set it " + advice);
             }
             return null;
         }

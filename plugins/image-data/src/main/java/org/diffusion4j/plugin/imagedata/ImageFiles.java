@@ -15,6 +15,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.diffusion4j.api.DataException;
 
 /**
  * Decodes one image file with {@code javax.imageio} into 8-bit samples, and the two deterministic
@@ -30,7 +31,7 @@ import javax.imageio.stream.ImageInputStream;
  * The raw samples are used, never the colour model's conversion to sRGB, which would apply a gamma
  * curve to linear-grey images.
  *
- * <p>Every error is an {@link IllegalArgumentException} whose one-line message names the file. An image
+ * <p>Every error is a {@link DataException} whose one-line message names the file. An image
  * of more than {@link #MAX_PIXELS} pixels is refused from its header, before its pixels are decoded.
  */
 final class ImageFiles {
@@ -58,11 +59,11 @@ final class ImageFiles {
         String format;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
-                throw new IllegalArgumentException("image file " + file + " cannot be opened");
+                throw new DataException("image file " + file + " cannot be opened");
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw new IllegalArgumentException("image file " + file + " is not an image javax.imageio can decode "
+                throw new DataException("image file " + file + " is not an image javax.imageio can decode "
                         + "(expected PNG or JPEG content; is it damaged or of another format?)");
             }
             ImageReader reader = readers.next();
@@ -74,7 +75,7 @@ final class ImageFiles {
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > MAX_PIXELS) {
                     // Checked from the header: a small file may declare a huge image (a decompression bomb).
-                    throw new IllegalArgumentException("image file " + file + " is " + reader.getWidth(0) + "x"
+                    throw new DataException("image file " + file + " is " + reader.getWidth(0) + "x"
                             + reader.getHeight(0) + " pixels, more than the " + MAX_PIXELS + " an image may have here; "
                             + "shrink it first");
                 }
@@ -84,23 +85,22 @@ final class ImageFiles {
             }
             if (!warnings.isEmpty()) {
                 // JPEG decoders fill what a truncated file lacks with grey and only warn: refuse, never train on it.
-                throw new IllegalArgumentException("image file " + file + " is damaged: the " + format
+                throw new DataException("image file " + file + " is damaged: the " + format
                         + " decoder reported '" + oneLine(warnings.getFirst()) + "'");
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("image file " + file + " cannot be decoded" + (Files.isReadable(file) ? ""
+            throw new DataException("image file " + file + " cannot be decoded" + (Files.isReadable(file) ? ""
                     : " (not readable)") + ": " + reason(e));
+        } catch (DataException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("image file " + file)) {
-                throw e;
-            }
-            throw new IllegalArgumentException("image file " + file + " cannot be decoded: " + reason(e));
+            throw new DataException("image file " + file + " cannot be decoded: " + reason(e));
         } catch (RuntimeException e) {
             // Decoders of damaged files throw what they happen to trip on (index out of bounds, ...).
-            throw new IllegalArgumentException("image file " + file + " cannot be decoded: " + reason(e));
+            throw new DataException("image file " + file + " cannot be decoded: " + reason(e));
         }
         if (image == null) {
-            throw new IllegalArgumentException("image file " + file + " cannot be decoded: the " + format
+            throw new DataException("image file " + file + " cannot be decoded: the " + format
                     + " decoder returned no image");
         }
         return pixels(file, image);
@@ -136,7 +136,7 @@ final class ImageFiles {
         int type = r.getTransferType();
         if (channels == 0 || cm.getNumColorComponents() != channels
                 || (type != DataBuffer.TYPE_BYTE && type != DataBuffer.TYPE_USHORT && type != DataBuffer.TYPE_INT)) {
-            throw new IllegalArgumentException("image file " + file + " has " + cm.getNumColorComponents()
+            throw new DataException("image file " + file + " has " + cm.getNumColorComponents()
                     + " colour components in colour space type " + space + " with " + cm.getPixelSize()
                     + " bits per pixel; expected grey or RGB with integer samples (convert it to an 8-bit PNG)");
         }

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
+import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Images in a folder tree with one sub-folder per class, the convention of torchvision's
@@ -56,7 +58,7 @@ import org.diffusion4j.api.Split;
  * list order. For TEST and REFERENCE the same number per class is chosen, so they stay of one size
  * and class mix.
  *
- * <p>A split is read once and kept. Errors are {@link IllegalArgumentException}s with one-line
+ * <p>A split is read once and kept. Errors are {@link DataException}s (or {@link ConfigException}s) with one-line
  * messages naming the folder, file or option, what was found and what was expected.
  */
 public final class ImageFolderDataset implements Dataset {
@@ -82,14 +84,14 @@ public final class ImageFolderDataset implements Dataset {
         public Options {
             Objects.requireNonNull(train, "train");
             if (channels != 0 && channels != 1 && channels != 3) {
-                throw new IllegalArgumentException("channels must be 0 (auto), 1 or 3, got " + channels);
+                throw new ConfigException("channels must be 0 (auto), 1 or 3, got " + channels);
             }
             if (width < 0 || height < 0 || (width == 0) != (height == 0)) {
-                throw new IllegalArgumentException("width and height must both be positive or both 0, got " + width
+                throw new ConfigException("width and height must both be positive or both 0, got " + width
                         + "x" + height);
             }
             if (trainSubset < 0 || testSubset < 0) {
-                throw new IllegalArgumentException("subsets must be >= 0, got " + trainSubset + " and " + testSubset);
+                throw new ConfigException("subsets must be >= 0, got " + trainSubset + " and " + testSubset);
             }
         }
     }
@@ -161,7 +163,7 @@ public final class ImageFolderDataset implements Dataset {
     private PointSet loadTrain() {
         int total = train.count();
         if (options.trainSubset() > total) {
-            throw new IllegalArgumentException(name + ": option 'train-subset' = " + options.trainSubset()
+            throw new ConfigException(name + ": option 'train-subset' = " + options.trainSubset()
                     + " is more than the " + total + " images of " + train.root() + "; set at most " + total + " (0 = all)");
         }
         int[] counts = counts(train);
@@ -179,7 +181,7 @@ public final class ImageFolderDataset implements Dataset {
 
     private SplitCache.HeldOut loadHeldOut() {
         if (options.test() == null) {
-            throw new IllegalArgumentException(name + ": no held-out images were given; set option 'test' to a folder "
+            throw new ConfigException(name + ": no held-out images were given; set option 'test' to a folder "
                     + "with the train folder's class sub-folders (each class's images are split in halves: the test and "
                     + "reference splits)");
         }
@@ -189,7 +191,7 @@ public final class ImageFolderDataset implements Dataset {
             missing.removeAll(test.classes());
             TreeSet<String> extra = new TreeSet<>(test.classes());
             extra.removeAll(train.classes());
-            throw new IllegalArgumentException(name + ": the test folder " + test.root() + " must have the class "
+            throw new DataException(name + ": the test folder " + test.root() + " must have the class "
                     + "sub-folders of the train folder " + train.root() + " " + train.classes() + " so that labels agree"
                     + (missing.isEmpty() ? "" : "; missing: " + missing) + (extra.isEmpty() ? "" : "; not in train: " + extra));
         }
@@ -200,12 +202,12 @@ public final class ImageFolderDataset implements Dataset {
             half += halves[c];
         }
         if (half == 0) {
-            throw new IllegalArgumentException(name + ": the test folder " + test.root() + " holds " + test.count()
+            throw new DataException(name + ": the test folder " + test.root() + " holds " + test.count()
                     + " images, no class with 2 or more; each class's images are split in halves, the test and reference "
                     + "splits, so at least one class needs 2");
         }
         if (options.testSubset() > half) {
-            throw new IllegalArgumentException(name + ": option 'test-subset' = " + options.testSubset()
+            throw new ConfigException(name + ": option 'test-subset' = " + options.testSubset()
                     + " is more than the " + half + " images of each held-out half of " + test.root() + "; set at most "
                     + half + " (0 = all)");
         }
@@ -252,7 +254,7 @@ public final class ImageFolderDataset implements Dataset {
         Shape s = shape();
         int d = s.channels() * s.height() * s.width();
         if ((long) files.size() * d > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(name + ": " + files.size() + " images of " + d + " values are more than "
+            throw new ConfigException(name + ": " + files.size() + " images of " + d + " values are more than "
                     + "one set can hold (2^31-9 values); set option '" + subsetOption + "' to at most "
                     + (Integer.MAX_VALUE - 8) / d);
         }
@@ -272,7 +274,7 @@ public final class ImageFolderDataset implements Dataset {
         ImageFiles.Pixels p = decode(file);
         if (p.channels() != s.channels()) {
             if (!options.convertChannels()) {
-                throw new IllegalArgumentException(name + ": image " + file + " has " + p.describe() + ", expected "
+                throw new DataException(name + ": image " + file + " has " + p.describe() + ", expected "
                         + s.channels() + " (" + s.channelsFrom() + "); set option 'convert-channels' to true to convert "
                         + "it, or 'channels' to " + p.channels());
             }
@@ -280,7 +282,7 @@ public final class ImageFolderDataset implements Dataset {
         }
         if (p.width() != s.width() || p.height() != s.height()) {
             if (!options.resize()) {
-                throw new IllegalArgumentException(name + ": image " + file + " is " + p.width() + "x" + p.height()
+                throw new DataException(name + ": image " + file + " is " + p.width() + "x" + p.height()
                         + " pixels (width x height), expected " + s.width() + "x" + s.height() + " (" + s.sizeFrom()
                         + "); set option 'resize' to true to resize it, or 'size' to another size");
             }
@@ -293,8 +295,8 @@ public final class ImageFolderDataset implements Dataset {
     private ImageFiles.Pixels decode(Path file) {
         try {
             return ImageFiles.read(file);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        } catch (DataException e) {
+            throw new DataException(name + ": " + e.getMessage(), e);
         }
     }
 
@@ -326,7 +328,7 @@ public final class ImageFolderDataset implements Dataset {
 
     private void requireFolder(String option, Path root) {
         if (!Files.isDirectory(root)) {
-            throw new IllegalArgumentException(name + ": folder " + root + " not found"
+            throw new DataException(name + ": folder " + root + " not found"
                     + (Files.exists(root) ? " (it is a file)" : "") + "; set option '" + option + "' to a folder with one "
                     + "sub-folder of images per class (ROOT/CLASS/IMAGE.png, as torchvision's ImageFolder)");
         }
@@ -340,11 +342,11 @@ public final class ImageFolderDataset implements Dataset {
             classFolders = s.filter(p -> !hidden(p) && Files.isDirectory(p)).sorted(Comparator.comparing(ImageFolderDataset::fileName))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException(name + ": cannot list folder " + root + ": " + e.getMessage());
+            throw new DataException(name + ": cannot list folder " + root + ": " + e.getMessage());
         }
         if (classFolders.isEmpty()) {
             long loose = images(root).size();
-            throw new IllegalArgumentException(name + ": folder " + root + " (option '" + option + "') has no class "
+            throw new DataException(name + ": folder " + root + " (option '" + option + "') has no class "
                     + "sub-folders" + (loose > 0 ? " (it holds " + loose + " images directly)" : "") + "; expected one "
                     + "sub-folder of images per class, ROOT/CLASS/IMAGE.png as torchvision's ImageFolder (a single "
                     + "sub-folder for unlabelled images)");
@@ -354,7 +356,7 @@ public final class ImageFolderDataset implements Dataset {
         for (Path c : classFolders) {
             List<Path> images = classImages(c);
             if (images.isEmpty()) {
-                throw new IllegalArgumentException(name + ": class folder " + c + " holds no images; expected files "
+                throw new DataException(name + ": class folder " + c + " holds no images; expected files "
                         + "ending in " + String.join(", ", EXTENSIONS) + " (any case), in it or in its sub-folders");
             }
             classes.add(fileName(c));
@@ -375,7 +377,7 @@ public final class ImageFolderDataset implements Dataset {
                     .sorted(Comparator.comparing(p -> relative(classFolder, p)))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException(name + ": cannot list class folder " + classFolder + ": " + e.getMessage());
+            throw new DataException(name + ": cannot list class folder " + classFolder + ": " + e.getMessage());
         }
         List<Path> images = new ArrayList<>();
         for (Path f : folders) {
@@ -391,7 +393,7 @@ public final class ImageFolderDataset implements Dataset {
                     .sorted(Comparator.comparing(ImageFolderDataset::fileName))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException(name + ": cannot list folder " + folder + ": " + e.getMessage());
+            throw new DataException(name + ": cannot list folder " + folder + ": " + e.getMessage());
         }
     }
 

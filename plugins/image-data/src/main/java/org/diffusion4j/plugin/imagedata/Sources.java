@@ -2,6 +2,7 @@ package org.diffusion4j.plugin.imagedata;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.diffusion4j.api.config.ConfigException;
 
 /** Option values as paths. */
 final class Sources {
@@ -14,7 +15,7 @@ final class Sources {
         try {
             return Path.of(value.trim());
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(component + ": option '" + option + "' = '" + value
+            throw new ConfigException(component + ": option '" + option + "' = '" + value
                     + "' is not a valid path: " + e.getReason());
         }
     }

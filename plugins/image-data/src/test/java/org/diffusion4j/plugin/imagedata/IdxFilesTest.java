@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.diffusion4j.api.UserError;
 
 /** The IDX reader: exact round trips, gzip told by content, and one clear message per corruption. */
 class IdxFilesTest {
@@ -38,7 +39,7 @@ class IdxFilesTest {
     void aBadMagicNumberPrintsFoundAndExpectedInHex() {
         Path labelsAsImages = Idx.write(dir.resolve("swapped.idx"), Idx.labels(1, 2));
         assertThatThrownBy(() -> IdxFiles.readImages(labelsAsImages, 10))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("swapped.idx")
                 .hasMessageContaining("0x00000801").hasMessageContaining("label file")
                 .hasMessageContaining("expected 0x00000803");
@@ -61,7 +62,7 @@ class IdxFilesTest {
         byte[] cut = Arrays.copyOf(full, full.length - 3);
         Path file = Idx.write(dir.resolve("cut-images"), gzip ? Idx.gzip(cut) : cut);
         assertThatThrownBy(() -> IdxFiles.readImages(file, 4))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("cut-images").hasMessageContaining("truncated")
                 .hasMessageContaining("4 images of 2×2").hasMessageContaining("16 bytes of pixels, found 13");
         // also when only the first image is asked for: the whole file is checked
@@ -84,7 +85,7 @@ class IdxFilesTest {
         byte[] z = Idx.gzip(Idx.images(50, 10, 10, Idx.pattern(50, 100)));
         Path file = Idx.write(dir.resolve("cut.gz"), Arrays.copyOf(z, z.length / 2));
         assertThatThrownBy(() -> IdxFiles.readImages(file, 50))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("cut.gz").hasMessageContaining("truncated");
     }
 
@@ -93,7 +94,7 @@ class IdxFilesTest {
         byte[] images = Idx.images(2, 2, 2, Idx.pattern(3, 4));   // header says 2, holds 3
         Path file = Idx.write(dir.resolve("long"), images);
         assertThatThrownBy(() -> IdxFiles.readImages(file, 1))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("long").hasMessageContaining("holds 12 bytes of pixels")
                 .hasMessageContaining("2 images of 2×2, 8 bytes");
     }
@@ -112,7 +113,7 @@ class IdxFilesTest {
     void aLabelOutsideTheClassesNamesTheFileTheSampleAndTheRange() {
         Path file = Idx.write(dir.resolve("labels-idx1"), Idx.labels(0, 4, 10, 2));
         assertThatThrownBy(() -> IdxFiles.readLabels(file, 10))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("labels-idx1").hasMessageContaining("label 10 of sample 2")
                 .hasMessageContaining("0..9");
         assertThat(IdxFiles.readLabels(file, 11)).containsExactly(0, 4, 10, 2);
@@ -123,7 +124,7 @@ class IdxFilesTest {
     void aMissingFileIsNamed() {
         Path file = dir.resolve("nothing-here.gz");
         assertThatThrownBy(() -> IdxFiles.readImages(file, 1))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("not found").hasMessageContaining("nothing-here.gz");
     }
 }

@@ -17,6 +17,7 @@ import org.diffusion4j.api.config.ConfigException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.diffusion4j.api.UserError;
 
 /** The two dataset components as the runtime sees them: options, splits, scaling, caching, errors. */
 class IdxImageDatasetTest {
@@ -151,11 +152,11 @@ class IdxImageDatasetTest {
     @Test
     void aSubsetLargerThanTheFileIsAnErrorNotSilentlyClamped() {
         assertThatThrownBy(() -> idx("train-subset", 8).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("'train-subset' = 8").hasMessageContaining("7 images")
                 .hasMessageContaining("train-images-idx3-ubyte.gz");
         assertThatThrownBy(() -> idx("test-subset", 6).load(Split.REFERENCE))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("'test-subset' = 6").hasMessageContaining("5 images of each held-out half");
     }
 
@@ -181,7 +182,7 @@ class IdxImageDatasetTest {
         Dataset d = create(new IdxImagesProvider(), "train-images", trainImages.toString());
         assertThat(d.load(Split.TRAIN).count()).isEqualTo(7);
         assertThatThrownBy(() -> d.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("idx-images").hasMessageContaining("'test-images'");
         assertThatThrownBy(() -> create(new IdxImagesProvider()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'train-images' is required");
@@ -192,12 +193,12 @@ class IdxImageDatasetTest {
         Path gone = dir.resolve("gone.idx");
         assertThatThrownBy(() -> create(new IdxImagesProvider(), "train-images", trainImages.toString(),
                 "test-labels", gone.toString(), "test-images", testImages.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("gone.idx").hasMessageContaining("not found")
                 .hasMessageContaining("option 'test-labels'");
         Path empty = dir.resolve("empty-folder");
         assertThatThrownBy(() -> create(new FashionMnistProvider(), "dir", empty.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("fashion-mnist").hasMessageContaining("empty-folder")
                 .hasMessageContaining("train-images-idx3-ubyte.gz").hasMessageContaining("not found")
                 .hasMessageContaining("option 'dir'").hasMessageContaining("dataset-fashion-mnist");
@@ -209,12 +210,12 @@ class IdxImageDatasetTest {
         Dataset d = create(new IdxImagesProvider(), "train-images", trainImages.toString(),
                 "train-labels", few.toString());
         assertThatThrownBy(() -> d.load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("few-labels").hasMessageContaining("3 labels")
                 .hasMessageContaining("train-images-idx3-ubyte.gz").hasMessageContaining("7 images");
         Dataset fewClasses = idx("classes", 5);
         assertThatThrownBy(() -> fewClasses.load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("train-labels-idx1-ubyte.gz").hasMessageContaining("label 5 of sample 5")
                 .hasMessageContaining("0..4");
     }
@@ -225,7 +226,7 @@ class IdxImageDatasetTest {
         Dataset d = create(new IdxImagesProvider(), "train-images", trainImages.toString(),
                 "test-images", big.toString());
         assertThatThrownBy(() -> d.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("big-images").hasMessageContaining("4×4").hasMessageContaining("3×2");
     }
 

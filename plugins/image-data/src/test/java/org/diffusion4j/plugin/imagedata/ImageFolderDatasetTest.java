@@ -15,6 +15,7 @@ import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.diffusion4j.api.UserError;
 
 /** {@code image-folder} as the runtime sees it: layout, order, labels, exact pixels, splits, subsets, errors. */
 class ImageFolderDatasetTest {
@@ -199,7 +200,7 @@ class ImageFolderDatasetTest {
         assertThat(five.labels()).containsExactly(0, 0, 1, 1, 2);
         assertGreyImages(five, 0, 1, 4, 5, 7);
         assertThatThrownBy(() -> create("train", root.toString(), "train-subset", 9).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("'train-subset' = 9").hasMessageContaining("8 images")
                 .hasMessageContaining(root.toString());
     }
@@ -240,7 +241,7 @@ class ImageFolderDatasetTest {
         Dataset tooMany = create("train", greyTree("train3").toString(), "test", heldOut().toString(),
                 "test-subset", 5);
         assertThatThrownBy(() -> tooMany.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("'test-subset' = 5").hasMessageContaining("4 images of each held-out half");
     }
 
@@ -249,7 +250,7 @@ class ImageFolderDatasetTest {
         Dataset d = create("train", greyTree("train").toString());
         assertThat(d.load(Split.TRAIN).count()).isEqualTo(8);
         assertThatThrownBy(() -> d.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("image-folder").hasMessageContaining("option 'test'");
     }
 
@@ -261,7 +262,7 @@ class ImageFolderDatasetTest {
         greyImage(test, "zebra/0.png", 1);
         Dataset d = create("train", greyTree("train").toString(), "test", test.toString());
         assertThatThrownBy(() -> d.load(Split.REFERENCE))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(test.toString()).hasMessageContaining("missing: [b-cat, c-eel]")
                 .hasMessageContaining("not in train: [zebra]");
     }
@@ -274,7 +275,7 @@ class ImageFolderDatasetTest {
                 : 255 << 16));
         // auto: grey from the first image, so the RGB one is refused
         assertThatThrownBy(() -> create("train", root.toString()).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(colour.toString()).hasMessageContaining("3 channels (RGB)")
                 .hasMessageContaining("expected 1").hasMessageContaining("convert-channels")
                 .message().doesNotContain("\n");
@@ -284,7 +285,7 @@ class ImageFolderDatasetTest {
         assertThat(grey.values()).containsExactly(scaled(7), scaled(7), scaled(124), scaled(76));
         // asked for RGB: the grey one is refused, or copied into the three channels
         assertThatThrownBy(() -> create("train", root.toString(), "channels", 3).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("0.png").hasMessageContaining("1 channel (grey)").hasMessageContaining("expected 3")
                 .hasMessageContaining("option 'channels'");
         PointSet rgb = create("train", root.toString(), "channels", "3", "convert-channels", "true").load(Split.TRAIN);
@@ -300,13 +301,13 @@ class ImageFolderDatasetTest {
                 0, 1, 1, 1, 0, 1, 1, 2}[y * 4 + x]));
         Path small = Png.write(root.resolve("a/1.png"), Png.grey(2, 2, (x, y) -> 50 + x + 2 * y));
         assertThatThrownBy(() -> create("train", root.toString()).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(small.toString()).hasMessageContaining("2x2 pixels")
                 .hasMessageContaining("expected 4x4").hasMessageContaining("first training image")
                 .hasMessageContaining("'resize'")
                 .message().doesNotContain("\n");
         assertThatThrownBy(() -> create("train", root.toString(), "size", "2x2").load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("0.png").hasMessageContaining("4x4 pixels").hasMessageContaining("expected 2x2")
                 .hasMessageContaining("option 'size'");
         // 4x4 → 2x2 by area averaging, rounded half up: (10+20+30+41)/4 = 25.25 → 25, (0+1+0+1)/4 = 0.5 → 1,
@@ -359,7 +360,7 @@ class ImageFolderDatasetTest {
         Png.write(root.resolve("a/0.png"), Png.grey(W, H, (x, y) -> 1));
         Path garbage = Png.bytes(root.resolve("a/1.png"), "this is not a PNG file".getBytes());
         assertThatThrownBy(() -> create("train", root.toString()).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(garbage.toString()).hasMessageContaining("not an image javax.imageio can decode")
                 .message().doesNotContain("\n");
 
@@ -368,7 +369,7 @@ class ImageFolderDatasetTest {
         byte[] png = Png.encode(Png.grey(40, 30, (x, y) -> (x * 7 + y * 13) % 256), "png");
         Path cut = Png.bytes(root2.resolve("a/1.png"), Png.truncated(png, png.length / 2));
         assertThatThrownBy(() -> create("train", root2.toString(), "resize", true).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(cut.toString()).hasMessageContaining("cannot be decoded")
                 .message().doesNotContain("\n");
 
@@ -377,7 +378,7 @@ class ImageFolderDatasetTest {
         byte[] jpeg = Png.encode(Png.rgb(64, 64, (x, y) -> x * 4 << 16 | y * 4 << 8 | (x ^ y) * 4), "jpeg");
         Path cutJpeg = Png.bytes(root3.resolve("a/0.jpg"), Png.truncated(jpeg, jpeg.length * 2 / 3));
         assertThatThrownBy(() -> create("train", root3.toString()).load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(cutJpeg.toString())
                 .message().doesNotContain("\n");
 
@@ -385,14 +386,14 @@ class ImageFolderDatasetTest {
         Path root5 = dir.resolve("huge");
         Path huge = Png.bytes(root5.resolve("a/0.png"), Png.headerOnly(10000, 10000));
         assertThatThrownBy(() -> create("train", root5.toString()).sampleShape())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(huge.toString()).hasMessageContaining("10000x10000 pixels");
 
         // the first image, decoded for the shape, is named too
         Path root4 = dir.resolve("first");
         Path first = Png.bytes(root4.resolve("a/0.png"), new byte[]{(byte) 0x89, 'P', 'N', 'G'});
         Dataset d = create("train", root4.toString());
-        assertThatThrownBy(d::sampleShape).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(d::sampleShape).isInstanceOf(UserError.class)
                 .hasMessageContaining(first.toString());
     }
 
@@ -400,15 +401,15 @@ class ImageFolderDatasetTest {
     void aMissingFolderOrAMissingClassLayoutIsRefusedBeforeAnyWork() throws IOException {
         Path gone = dir.resolve("gone");
         assertThatThrownBy(() -> create("train", gone.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("image-folder").hasMessageContaining(gone.toString())
                 .hasMessageContaining("not found").hasMessageContaining("option 'train'");
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         assertThatThrownBy(() -> create("train", file.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("(it is a file)");
         assertThatThrownBy(() -> create("train", greyTree("train").toString(), "test", gone.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(gone.toString()).hasMessageContaining("option 'test'");
         assertThatThrownBy(() -> create())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'train' is required");
@@ -419,7 +420,7 @@ class ImageFolderDatasetTest {
         greyImage(flat, "0.png", 0);
         greyImage(flat, "1.png", 1);
         assertThatThrownBy(() -> create("train", flat.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(flat.toString()).hasMessageContaining("no class sub-folders")
                 .hasMessageContaining("2 images directly");
 
@@ -428,7 +429,7 @@ class ImageFolderDatasetTest {
         Files.createDirectories(emptyClass.resolve("b"));
         Files.writeString(emptyClass.resolve("b/readme.md"), "no images here");
         assertThatThrownBy(() -> create("train", emptyClass.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining(emptyClass.resolve("b").toString()).hasMessageContaining("holds no images")
                 .hasMessageContaining(".png, .jpg, .jpeg");
     }

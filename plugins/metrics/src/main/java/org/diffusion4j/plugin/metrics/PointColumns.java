@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.metrics;
 
 import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.DataException;
 
 /**
  * A point set converted once to double precision and stored column by column
@@ -45,11 +46,11 @@ final class PointColumns {
      */
     static void check(String metric, PointSet samples, PointSet reference, int minCount) {
         if (samples.dimension() != reference.dimension()) {
-            throw new IllegalArgumentException(metric + ": samples are " + samples.dimension() + "-D but the reference is "
+            throw new DataException(metric + ": samples are " + samples.dimension() + "-D but the reference is "
                     + reference.dimension() + "-D; both sets must have the same dimension");
         }
         if (samples.count() < minCount || reference.count() < minCount) {
-            throw new IllegalArgumentException(metric + ": needs at least " + minCount + " point"
+            throw new DataException(metric + ": needs at least " + minCount + " point"
                     + (minCount == 1 ? "" : "s") + " in each set, got " + samples.count() + " samples and "
                     + reference.count() + " reference points");
         }

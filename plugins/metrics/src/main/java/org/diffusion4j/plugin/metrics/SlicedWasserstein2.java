@@ -5,6 +5,7 @@ import java.util.stream.IntStream;
 import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Sliced Wasserstein-2 distance (Rabin, Peyré, Delon and Bernot, "Wasserstein Barycenter and its
@@ -48,7 +49,7 @@ public final class SlicedWasserstein2 implements Metric {
      */
     public SlicedWasserstein2(int directions) {
         if (directions < 1) {
-            throw new IllegalArgumentException(SlicedWasserstein2Provider.NAME + ": directions = " + directions
+            throw new ConfigException(SlicedWasserstein2Provider.NAME + ": directions = " + directions
                     + " is not valid; it takes an integer >= 1");
         }
         this.directions = directions;

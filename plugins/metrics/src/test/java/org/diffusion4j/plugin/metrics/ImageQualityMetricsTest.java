@@ -8,6 +8,7 @@ import java.util.Arrays;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.tensor.Rng;
 import org.junit.jupiter.api.Test;
+import org.diffusion4j.api.UserError;
 
 /**
  * The Fréchet distance and the cubic-kernel MMD² (KID) against closed forms: sample statistics put
@@ -489,10 +490,10 @@ class ImageQualityMetricsTest {
         PointSet one = new PointSet(2, new float[] {1, 2});
         PointSet two = new PointSet(2, new float[] {1, 2, 3, 4});
         assertThatThrownBy(() -> new FrechetDistance().compute(one, two))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("frechet").hasMessageContaining("at least 2 points");
         assertThatThrownBy(() -> new KernelInceptionDistance().compute(two, one))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("kid").hasMessageContaining("at least 2 points");
     }
 }

@@ -12,6 +12,7 @@ import org.diffusion4j.api.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.diffusion4j.api.UserError;
 
 /** Properties that hold whatever the data: closed forms, brute force, symmetry, determinism, errors. */
 class MetricPropertiesTest {
@@ -239,7 +240,7 @@ class MetricPropertiesTest {
     void setsOfDifferentDimensionAreRefusedWithBothDimensions(Metric m) {
         PointSet three = Fixtures.gaussian(10, 3, 0, 1, 1);
         assertThatThrownBy(() -> m.compute(X, three))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("2-D").hasMessageContaining("3-D").hasMessageContaining("same dimension");
     }
 
@@ -247,10 +248,10 @@ class MetricPropertiesTest {
     void uStatisticsNeedTwoPointsPerSet() {
         PointSet one = new PointSet(2, new float[] {1, 2});
         assertThatThrownBy(() -> new Mmd2().compute(one, X))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("mmd2").hasMessageContaining("at least 2 points");
         assertThatThrownBy(() -> new EnergyDistance().compute(X, one))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("energy").hasMessageContaining("at least 2 points");
         assertThat(new SlicedWasserstein2(256).compute(one, one)).isZero();
     }

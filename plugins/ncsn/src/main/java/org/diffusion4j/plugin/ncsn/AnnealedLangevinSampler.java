@@ -10,6 +10,7 @@ import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Annealed Langevin dynamics (Song and Ermon 2019, Algorithm 1; seed 004 "Algorithm 1"; seed 003):
@@ -36,10 +37,10 @@ public final class AnnealedLangevinSampler implements Sampler {
 
     public AnnealedLangevinSampler(int stepsPerLevel, double epsilon, boolean denoise) {
         if (stepsPerLevel < 1) {
-            throw new IllegalArgumentException(NAME + ": steps-per-level must be at least 1, got " + stepsPerLevel);
+            throw new ConfigException(NAME + ": steps-per-level must be at least 1, got " + stepsPerLevel);
         }
         if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
-            throw new IllegalArgumentException(NAME + ": epsilon must be a finite number > 0, got " + epsilon);
+            throw new ConfigException(NAME + ": epsilon must be a finite number > 0, got " + epsilon);
         }
         this.stepsPerLevel = stepsPerLevel;
         this.epsilon = epsilon;
@@ -62,7 +63,7 @@ public final class AnnealedLangevinSampler implements Sampler {
     public Tensor sample(Model model, Tensor xStart, NoiseStreams noise, StepListener listener) {
         String why = refuse(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         if (xStart.rank() != 2 || noise.count() != xStart.dim(0) || noise.dimension() != xStart.dim(1)) {
             throw new IllegalArgumentException(NAME + ": start " + Arrays.toString(xStart.shape())

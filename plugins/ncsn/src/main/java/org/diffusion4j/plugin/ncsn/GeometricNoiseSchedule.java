@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.ncsn;
 
 import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * NCSN's noise levels (Song and Ermon 2019, §4.2; seed 004, "NCSN"): a geometric sequence
@@ -19,11 +20,11 @@ public final class GeometricNoiseSchedule implements Schedule {
 
     public GeometricNoiseSchedule(double sigmaMax, double sigmaMin, int levels) {
         if (!(sigmaMin > 0) || !(sigmaMax > sigmaMin) || !Double.isFinite(sigmaMax)) {
-            throw new IllegalArgumentException(GeometricNoiseScheduleProvider.NAME + ": need 0 < sigma-min < sigma-max, got "
+            throw new ConfigException(GeometricNoiseScheduleProvider.NAME + ": need 0 < sigma-min < sigma-max, got "
                     + sigmaMin + " and " + sigmaMax);
         }
         if (levels < 2) {
-            throw new IllegalArgumentException(GeometricNoiseScheduleProvider.NAME + ": levels must be at least 2, got " + levels);
+            throw new ConfigException(GeometricNoiseScheduleProvider.NAME + ": levels must be at least 2, got " + levels);
         }
         this.sigmaMin = sigmaMin;
         this.sigmaMax = sigmaMax;

@@ -14,6 +14,7 @@ import org.diffusion4j.api.nn.SinusoidalTimeEmbedding;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * A multilayer perceptron on the concatenation of the noisy point and features of the time,
@@ -64,7 +65,7 @@ public final class MlpNetwork extends Module implements Network {
                       Activation.Function activation, TimeEmbedding timeEmbedding, int embeddingDim,
                       double timeScale) {
         if (inputDimension < 1 || outputDimension < 1 || width < 1 || depth < 1) {
-            throw new IllegalArgumentException("MLP needs positive sizes, got input " + inputDimension + ", output "
+            throw new ConfigException("MLP needs positive sizes, got input " + inputDimension + ", output "
                     + outputDimension + ", width " + width + ", depth " + depth);
         }
         this.inputDimension = inputDimension;

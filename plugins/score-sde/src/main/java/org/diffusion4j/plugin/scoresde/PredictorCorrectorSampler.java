@@ -14,6 +14,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Predictor–corrector sampling of the reverse-time SDE dx = [f(t)·x − g²(t)·s(x, t)] dt + g(t) dW̄
@@ -134,16 +135,16 @@ public final class PredictorCorrectorSampler implements Sampler {
     public PredictorCorrectorSampler(int steps, Predictor predictor, Corrector corrector, int correctorSteps, double snr,
                                      boolean denoise, StepNorms norms) {
         if (steps < 1) {
-            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(NAME + ": steps must be at least 1, got " + steps);
         }
         if (correctorSteps < 0) {
-            throw new IllegalArgumentException(NAME + ": corrector-steps must be ≥ 0, got " + correctorSteps);
+            throw new ConfigException(NAME + ": corrector-steps must be ≥ 0, got " + correctorSteps);
         }
         if (!(snr > 0) || !Double.isFinite(snr)) {
-            throw new IllegalArgumentException(NAME + ": snr must be a finite number > 0, got " + snr);
+            throw new ConfigException(NAME + ": snr must be a finite number > 0, got " + snr);
         }
         if (predictor == Predictor.NONE && (corrector == Corrector.NONE || correctorSteps == 0)) {
-            throw new IllegalArgumentException(NAME + ": predictor none and no corrector steps would do nothing");
+            throw new ConfigException(NAME + ": predictor none and no corrector steps would do nothing");
         }
         this.steps = steps;
         this.predictor = predictor;

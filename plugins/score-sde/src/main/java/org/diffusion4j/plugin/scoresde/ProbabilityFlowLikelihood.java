@@ -12,6 +12,7 @@ import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Exact log-likelihoods by the probability-flow ODE and the instantaneous change of variables (Song
@@ -95,7 +96,7 @@ public final class ProbabilityFlowLikelihood {
      */
     public ProbabilityFlowLikelihood(double rtol, double atol, int maxSteps, Divergence divergence, int probes) {
         if (!(rtol > 0) || !(atol > 0) || maxSteps < 1 || probes < 1) {
-            throw new IllegalArgumentException("probability-flow likelihood: need rtol > 0, atol > 0, max-steps ≥ 1, "
+            throw new ConfigException("probability-flow likelihood: need rtol > 0, atol > 0, max-steps ≥ 1, "
                     + "probes ≥ 1; got " + rtol + ", " + atol + ", " + maxSteps + ", " + probes);
         }
         this.probes = probes;
@@ -175,7 +176,7 @@ public final class ProbabilityFlowLikelihood {
         Schedule s = model.schedule();
         String why = model.undetermined("probability-flow likelihood", View.VELOCITY, org.diffusion4j.api.TimeGrid.uniform(s.tMin(), s.tMax(), 64).toArray());
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         Backend backend = x.backend();
         int n = x.dim(0);

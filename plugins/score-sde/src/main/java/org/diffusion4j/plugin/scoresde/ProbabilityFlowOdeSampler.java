@@ -10,6 +10,7 @@ import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
 import org.diffusion4j.api.tensor.Tensor;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Samples by integrating the probability-flow ODE (Song et al. 2021, Eq. 13; seed 001, Eq. 4)
@@ -75,13 +76,13 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
 
     public ProbabilityFlowOdeSampler(Solver solver, int steps, double rtol, double atol, int maxSteps) {
         if (steps < 1) {
-            throw new IllegalArgumentException(NAME + ": steps must be at least 1, got " + steps);
+            throw new ConfigException(NAME + ": steps must be at least 1, got " + steps);
         }
         if (!(rtol > 0) || !(atol > 0)) {
-            throw new IllegalArgumentException(NAME + ": rtol and atol must be > 0, got " + rtol + " and " + atol);
+            throw new ConfigException(NAME + ": rtol and atol must be > 0, got " + rtol + " and " + atol);
         }
         if (maxSteps < 1) {
-            throw new IllegalArgumentException(NAME + ": max-steps must be at least 1, got " + maxSteps);
+            throw new ConfigException(NAME + ": max-steps must be at least 1, got " + maxSteps);
         }
         this.solver = solver;
         this.steps = steps;

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * The variance-exploding (VE) SDE of Song et al. 2021, Eq. 9 and Appendix B (Eq. 30): the continuous
@@ -24,11 +25,11 @@ public final class VarianceExplodingSde implements Schedule {
 
     public VarianceExplodingSde(double sigmaMin, double sigmaMax, double tMin) {
         if (!(sigmaMin > 0) || !(sigmaMax > sigmaMin) || !Double.isFinite(sigmaMax)) {
-            throw new IllegalArgumentException(VarianceExplodingSdeProvider.NAME + ": need 0 < sigma-min < sigma-max, got "
+            throw new ConfigException(VarianceExplodingSdeProvider.NAME + ": need 0 < sigma-min < sigma-max, got "
                     + sigmaMin + " and " + sigmaMax);
         }
         if (!(tMin >= 0 && tMin < 1)) {
-            throw new IllegalArgumentException(VarianceExplodingSdeProvider.NAME + ": t-min must be in [0, 1), got " + tMin);
+            throw new ConfigException(VarianceExplodingSdeProvider.NAME + ": t-min must be in [0, 1), got " + tMin);
         }
         this.sigmaMin = sigmaMin;
         this.sigmaMax = sigmaMax;

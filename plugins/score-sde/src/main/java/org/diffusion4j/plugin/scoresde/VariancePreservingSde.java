@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.scoresde;
 
 import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * The variance-preserving (VP) SDE of Song et al. 2021, Eq. 11 and Appendix B (Eq. 32–33): the
@@ -28,10 +29,10 @@ public final class VariancePreservingSde implements Schedule {
 
     VariancePreservingSde(String name, double betaMin, double betaMax, double tMin) {
         if (!(betaMin > 0) || !(betaMax >= betaMin) || !Double.isFinite(betaMax)) {
-            throw new IllegalArgumentException(name + ": need 0 < beta-min ≤ beta-max, got " + betaMin + " and " + betaMax);
+            throw new ConfigException(name + ": need 0 < beta-min ≤ beta-max, got " + betaMin + " and " + betaMax);
         }
         if (!(tMin > 0 && tMin < 1)) {
-            throw new IllegalArgumentException(name + ": t-min must be in (0, 1) (σ = 0 at t = 0), got " + tMin);
+            throw new ConfigException(name + ": t-min must be in (0, 1) (σ = 0 at t = 0), got " + tMin);
         }
         this.betaMin = betaMin;
         this.betaMax = betaMax;

@@ -19,6 +19,8 @@ import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.io.PointFiles;
+import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * A user's point clouds, one file per split, read with {@link PointFiles}: CSV with a header line
@@ -70,14 +72,14 @@ public final class PointsDataset implements Dataset {
     public PointSet load(Split split) {
         Path file = files.get(split);
         if (file == null) {
-            throw new IllegalArgumentException(name + ": no " + option(split) + " split was given; set option '"
+            throw new ConfigException(name + ": no " + option(split) + " split was given; set option '"
                     + option(split) + "' to a .csv (with header) or .npy file");
         }
         PointSet points = PointFiles.read(file);
         if (split != Split.TRAIN) {
             int expected = dimension();
             if (points.dimension() != expected) {
-                throw new IllegalArgumentException(name + ": " + option(split) + " file " + file + " holds "
+                throw new DataException(name + ": " + option(split) + " file " + file + " holds "
                         + points.dimension() + "-D points but the train file " + files.get(Split.TRAIN) + " holds "
                         + expected + "-D points; all splits must have the same dimension");
             }
@@ -89,7 +91,7 @@ public final class PointsDataset implements Dataset {
     static void checkExtension(String name, String option, Path file) {
         String f = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!f.endsWith(".csv") && !f.endsWith(".npy")) {
-            throw new IllegalArgumentException(name + ": option '" + option + "' = '" + file
+            throw new ConfigException(name + ": option '" + option + "' = '" + file
                     + "' is not a supported data file; allowed: .csv (with header), .npy");
         }
     }
@@ -100,7 +102,7 @@ public final class PointsDataset implements Dataset {
      * The dimension a point file declares without reading its points: the number of columns of a
      * CSV header, or the second entry of a 2-D {@code .npy} shape.
      *
-     * @throws IllegalArgumentException naming the file and the problem
+     * @throws DataException naming the file and the problem
      */
     static int declaredDimension(Path file) {
         String f = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -109,7 +111,7 @@ public final class PointsDataset implements Dataset {
                 try (var r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     String header = r.readLine();
                     if (header == null || header.isBlank()) {
-                        throw new IllegalArgumentException("data file " + file
+                        throw new DataException("data file " + file
                                 + " has no header line (expected column names such as x,y)");
                     }
                     return header.split(",", -1).length;
@@ -119,11 +121,11 @@ public final class PointsDataset implements Dataset {
                 return npyDimension(file);
             }
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("data file not found: " + file);
+            throw new DataException("data file not found: " + file);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read data file " + file + ": " + e.getMessage());
+            throw new DataException("cannot read data file " + file + ": " + e.getMessage());
         }
-        throw new IllegalArgumentException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
+        throw new DataException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
     }
 
     private static int npyDimension(Path file) throws IOException {
@@ -131,7 +133,7 @@ public final class PointsDataset implements Dataset {
             byte[] magic = in.readNBytes(8);
             if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
                     || magic[4] != 'P' || magic[5] != 'Y') {
-                throw new IllegalArgumentException("data file " + file + " is not a .npy file (bad magic)");
+                throw new DataException("data file " + file + " is not a .npy file (bad magic)");
             }
             int width = magic[6] == 1 ? 2 : 4;
             byte[] lenBytes = in.readNBytes(width);
@@ -139,23 +141,23 @@ public final class PointsDataset implements Dataset {
             int headerLength = lenBytes.length < width ? -1 : width == 2 ? lb.getShort() & 0xffff : lb.getInt();
             byte[] headerBytes = headerLength < 0 ? new byte[0] : in.readNBytes(headerLength);
             if (headerLength < 0 || headerBytes.length < headerLength) {
-                throw new IllegalArgumentException("data file " + file + " is truncated inside its .npy header");
+                throw new DataException("data file " + file + " is truncated inside its .npy header");
             }
             String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
             Matcher m = SHAPE.matcher(header);
             if (!m.find()) {
-                throw new IllegalArgumentException("data file " + file + " has a .npy header without 'shape'");
+                throw new DataException("data file " + file + " has a .npy header without 'shape'");
             }
             String shape = m.group(1).replaceAll("\\s", "");
             String[] dims = shape.split(",");
             if (dims.length != 2 || dims[1].isEmpty()) {
-                throw new IllegalArgumentException("data file " + file
+                throw new DataException("data file " + file
                         + " must hold a 2-D array [count, dimension], has shape (" + shape + ")");
             }
             try {
                 return Integer.parseInt(dims[1]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("data file " + file + " has a malformed .npy shape (" + shape + ")");
+                throw new DataException("data file " + file + " has a malformed .npy shape (" + shape + ")");
             }
         }
     }

@@ -9,6 +9,8 @@ import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigSpec;
+import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Provides {@link PointsDataset} as dataset {@value #NAME}. Options {@code train} (required),
@@ -37,7 +39,7 @@ public final class PointsProvider extends AbstractProvider<Dataset> {
     public Dataset create(Config config, ComponentContext context) {
         Path train = file(config, "train");
         if (train == null) {
-            throw new IllegalArgumentException(NAME + ": option 'train' is required; set it to a .csv (with header) or .npy file");
+            throw new ConfigException(NAME + ": option 'train' is required; set it to a .csv (with header) or .npy file");
         }
         return new PointsDataset(NAME, train, file(config, "test"), file(config, "reference"));
     }
@@ -52,12 +54,12 @@ public final class PointsProvider extends AbstractProvider<Dataset> {
         try {
             p = Path.of(value);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(NAME + ": option '" + option + "' = '" + value + "' is not a valid path: "
+            throw new ConfigException(NAME + ": option '" + option + "' = '" + value + "' is not a valid path: "
                     + e.getReason());
         }
         PointsDataset.checkExtension(NAME, option, p);
         if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException(NAME + ": option '" + option + "' = '" + value + "': data file not found"
+            throw new DataException(NAME + ": option '" + option + "' = '" + value + "': data file not found"
                     + (Files.isDirectory(p) ? " (it is a directory)" : ""));
         }
         return p;

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.toydata;
 
 import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * A 2-D Swiss roll: scikit-learn's {@code make_swiss_roll(n, noise)} keeps coordinates (x, z),
@@ -16,7 +17,7 @@ public final class SwissRoll extends SyntheticDataset {
     public SwissRoll(int count, long seed, double noise) {
         super(count, seed);
         if (!(noise >= 0.0) || !Double.isFinite(noise)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": noise = " + noise
+            throw new ConfigException(getClass().getSimpleName() + ": noise = " + noise
                     + " is not valid; it takes a finite number >= 0");
         }
         this.noise = noise;

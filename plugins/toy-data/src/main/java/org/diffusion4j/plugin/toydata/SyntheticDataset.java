@@ -4,6 +4,7 @@ import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * A 2-D distribution sampled from a seeded stream. Each split is drawn from its own child stream
@@ -26,7 +27,7 @@ public abstract class SyntheticDataset implements Dataset {
      */
     protected SyntheticDataset(int count, long seed) {
         if (count < 1) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": count = " + count
+            throw new ConfigException(getClass().getSimpleName() + ": count = " + count
                     + " is not valid; it takes an integer >= 1");
         }
         this.count = count;

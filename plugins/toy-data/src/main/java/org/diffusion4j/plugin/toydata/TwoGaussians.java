@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.toydata;
 
 import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Two isotropic Gaussians centred at (4, 4) and (4, −4) with standard deviation {@code std}: the
@@ -22,7 +23,7 @@ public final class TwoGaussians extends SyntheticDataset {
     public TwoGaussians(int count, long seed, double std) {
         super(count, seed);
         if (!(std >= 0.0) || !Double.isFinite(std)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": std = " + std
+            throw new ConfigException(getClass().getSimpleName() + ": std = " + std
                     + " is not valid; it takes a finite number >= 0");
         }
         this.std = std;

@@ -1,6 +1,7 @@
 package org.diffusion4j.plugin.toydata;
 
 import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.config.ConfigException;
 
 /**
  * Two interleaving half circles, scikit-learn's {@code make_moons(n, noise)}: {@code ⌊n/2⌋} points
@@ -17,7 +18,7 @@ public final class TwoMoons extends SyntheticDataset {
     public TwoMoons(int count, long seed, double noise) {
         super(count, seed);
         if (!(noise >= 0.0) || !Double.isFinite(noise)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": noise = " + noise
+            throw new ConfigException(getClass().getSimpleName() + ": noise = " + noise
                     + " is not valid; it takes a finite number >= 0");
         }
         this.noise = noise;

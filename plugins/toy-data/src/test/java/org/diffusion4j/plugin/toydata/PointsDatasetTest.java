@@ -19,6 +19,7 @@ import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.io.PointFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.diffusion4j.api.UserError;
 
 /** The {@code points} dataset: CSV and .npy round trips and the errors a user sees. */
 class PointsDatasetTest {
@@ -103,11 +104,11 @@ class PointsDatasetTest {
     void aSplitThatWasNotGivenNamesTheDatasetAndTheOptionToSet() throws IOException {
         Dataset d = create("train", csv("t.csv", "x,y\n1,2\n").toString());
         assertThatThrownBy(() -> d.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("points")
                 .hasMessageContaining("set option 'test'");
         assertThatThrownBy(() -> d.load(Split.REFERENCE))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("set option 'reference'");
     }
 
@@ -118,7 +119,7 @@ class PointsDatasetTest {
                 .hasMessageContaining("points")
                 .hasMessageContaining("'train'");
         assertThatThrownBy(() -> create("train", "  "))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("option 'train' is required");
     }
 
@@ -126,24 +127,24 @@ class PointsDatasetTest {
     void aMissingFileIsReportedWithItsOptionAndPath() throws IOException {
         Path missing = dir.resolve("nope.csv");
         assertThatThrownBy(() -> create("train", missing.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("option 'train'")
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("not found");
         Path train = csv("t.csv", "x,y\n1,2\n");
         assertThatThrownBy(() -> create("train", train.toString(), "test", dir.resolve("gone.npy").toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("option 'test'")
                 .hasMessageContaining("gone.npy");
         // a file that disappears after the dataset was created
         Dataset d = create("train", train.toString());
         Files.delete(train);
         assertThatThrownBy(() -> d.load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("not found")
                 .hasMessageContaining(train.toString());
         assertThatThrownBy(d::dimension)
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("not found");
     }
 
@@ -151,7 +152,7 @@ class PointsDatasetTest {
     void aMalformedCsvLineIsReportedWithItsLineNumber() throws IOException {
         Dataset d = create("train", csv("bad.csv", "x,y\n1,2\n3,4,5\n").toString());
         assertThatThrownBy(() -> d.load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("bad.csv")
                 .hasMessageContaining("line 3")
                 .hasMessageContaining("3 values, the header has 2");
@@ -161,7 +162,7 @@ class PointsDatasetTest {
     void aNonNumericValueIsReportedWithItsLineAndText() throws IOException {
         Dataset d = create("train", csv("text.csv", "x,y\n1,2\n3,abc\n").toString());
         assertThatThrownBy(() -> d.load(Split.TRAIN))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("text.csv")
                 .hasMessageContaining("line 3")
                 .hasMessageContaining("'abc' is not a number");
@@ -171,7 +172,7 @@ class PointsDatasetTest {
     void anUnsupportedExtensionNamesTheAllowedOnes() throws IOException {
         Path txt = csv("points.txt", "x,y\n1,2\n");
         assertThatThrownBy(() -> create("train", txt.toString()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("option 'train'")
                 .hasMessageContaining("points.txt")
                 .hasMessageContaining(".csv")
@@ -184,7 +185,7 @@ class PointsDatasetTest {
         Path test = csv("test.csv", "x,y,z\n1,2,3\n");
         Dataset d = create("train", train.toString(), "test", test.toString());
         assertThatThrownBy(() -> d.load(Split.TEST))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("3-D")
                 .hasMessageContaining("2-D")
                 .hasMessageContaining("same dimension");
@@ -198,12 +199,12 @@ class PointsDatasetTest {
         String s = new String(bytes, StandardCharsets.ISO_8859_1).replace("'shape': (2, 2)", "'shape': (4,)  ");
         Files.write(oneD, s.getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> create("train", oneD.toString()).dimension())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("2-D")
                 .hasMessageContaining("(4,)");
         Path fake = Files.writeString(dir.resolve("fake.npy"), "x,y\n1,2\n");
         assertThatThrownBy(() -> create("train", fake.toString()).dimension())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(UserError.class)
                 .hasMessageContaining("not a .npy file");
     }
 }

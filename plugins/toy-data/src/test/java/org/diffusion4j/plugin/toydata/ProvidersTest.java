@@ -13,6 +13,7 @@ import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.diffusion4j.api.UserError;
 
 /** The providers as the runtime sees them: found by ServiceLoader, described, configured. */
 class ProvidersTest {
@@ -73,6 +74,6 @@ class ProvidersTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown option 'std'").hasMessageContaining("noise");
         assertThatThrownBy(() -> new TwoGaussians(0, 1, 0.5))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("count");
+                .isInstanceOf(UserError.class).hasMessageContaining("count");
     }
 }

@@ -137,7 +137,7 @@ public final class UNetNetwork extends Module implements Network {
         int levels = arch.multipliers().size();
         if (levels < 1 || base < 2 || base % 2 != 0 || arch.blocks() < 1 || arch.height() % (1 << (levels - 1)) != 0
                 || arch.width() % (1 << (levels - 1)) != 0) {
-            throw new IllegalArgumentException("U-Net cannot be built for " + arch);
+            throw new ConfigException("U-Net cannot be built for " + arch);
         }
         this.timeFeatures = new SinusoidalTimeEmbedding(backend, base, arch.timeScale());
         this.time = child("time", new Sequential(List.of(new Linear(backend, rng, base, emb),
