@@ -88,10 +88,11 @@ final class InterpolateCommand {
             throw new UserException("--frames " + frames + ": a path needs at least 2 frames (its two ends)");
         }
         Interpolation.Method method;
+        String methodText = cl.getOptionValue("method", "slerp").trim();
         try {
-            method = Interpolation.Method.parse(cl.getOptionValue("method", "slerp").trim());
+            method = Interpolation.Method.parse(methodText);
         } catch (IllegalArgumentException e) {
-            throw new UserException("--method " + e.getMessage().substring("unknown interpolation method ".length()));
+            throw new UserException("--method " + methodText + " is not an interpolation method; allowed: slerp, linear");
         }
         int[] rows = rows(cl.getOptionValue("row", "0"));
         Path outFile = Path.of(cl.getOptionValue("out"));
