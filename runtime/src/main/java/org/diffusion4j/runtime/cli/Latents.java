@@ -61,7 +61,8 @@ final class Latents {
     static String whyNot(Pipeline p, String label) {
         Sampler s = p.samplers().get(label);
         if (!(s instanceof InvertibleSampler inv)) {
-            return describe(p, label) + " adds noise at every step and has no deterministic inverse";
+            return describe(p, label) + " has no deterministic inverse (it adds noise as it samples, or its plugin"
+                    + " does not implement InvertibleSampler)";
         }
         return inv.refuseInversion(p.model());
     }
