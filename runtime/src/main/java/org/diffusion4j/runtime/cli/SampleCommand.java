@@ -70,6 +70,9 @@ final class SampleCommand {
         o.addOption(Option.builder().longOpt("preview-every").hasArg().argName("K")
                 .desc("images: also write FILE.preview.png, the model's estimate of the clean images (x0) of the first"
                         + " 10 samples every K steps, one row per step, to watch them form").build());
+        o.addOption(Option.builder().longOpt("latents").hasArg().argName("FILE")
+                .desc("start from these latents (.csv or .npy, as written by invert) instead of fresh noise; with"
+                        + " --class K one class for all").build());
         o.addOption(set());
         CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv|FILE.npy [--class LIST [--guidance S]]", o,
                 args);
@@ -93,6 +96,10 @@ final class SampleCommand {
             if (sampler == null) {
                 throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
                         + String.join(", ", p.samplers().keySet()) + " (add one with --set samplers.NAME.name=COMPONENT)");
+            }
+            if (cl.hasOption("latents")) {
+                loadWeights(file, ck, p);
+                return Latents.sample(cl, p, label, sampler, outFile, file, err);
             }
             Conditional conditional = conditional(cl, p);
             int previewEvery = cl.hasOption("preview-every") ? positive("--preview-every", cl.getOptionValue("preview-every"))

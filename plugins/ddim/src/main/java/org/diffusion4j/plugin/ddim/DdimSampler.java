@@ -5,6 +5,8 @@ import org.diffusion4j.api.X0Clipping;
 import org.diffusion4j.api.Spacing;
 import java.util.Arrays;
 import org.diffusion4j.api.Affine;
+import org.diffusion4j.api.Interpolation;
+import org.diffusion4j.api.InvertibleSampler;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.StridedPosteriorSampler;
 import org.diffusion4j.api.SamplerSteps;
@@ -32,10 +34,11 @@ import org.diffusion4j.api.config.ConfigException;
  * sample's own stream, also for η = 0.
  *
  * <p>{@link #invert}: deterministic DDIM inversion (§5.4, Eq. 13 read as an ODE and integrated
- * forwards) x0 → x_T on the same grid, ascending. {@link #slerp}: spherical interpolation between two
- * latents (§5.3, App. D.5), whose η = 0 images change smoothly (the "consistency" property).
+ * forwards) x0 → x_T on the same grid, ascending, for η = 0 only ({@link #refuseInversion}); spherical
+ * interpolation between two latents (§5.3, App. D.5), whose η = 0 images change smoothly (the
+ * "consistency" property), is {@link Interpolation#slerp}.
  */
-public final class DdimSampler extends StridedPosteriorSampler {
+public final class DdimSampler extends StridedPosteriorSampler implements InvertibleSampler {
 
     public static final String NAME = "ddim";
 
@@ -87,13 +90,15 @@ public final class DdimSampler extends StridedPosteriorSampler {
      * the current state and time. The first step starts at tMin, where σ = 0 and the ε view is not
      * defined: it evaluates the model at τ_1 instead (with x0 as the state), as the common
      * implementations do; for an ε model this step returns x0 unchanged. x̂0 clipping is not applied.
+     * Refused ({@link #refuseInversion}) for η &gt; 0 and the σ̂ variance, whose steps add noise.
      *
      * @param x0       [batch, dimension] data
      * @param listener called after every step with the state reached (x̂0 = the estimate used)
      * @return [batch, dimension] latents at τ_S
      */
+    @Override
     public Tensor invert(Model model, Tensor x0, StepListener listener) {
-        String why = refuse(model);
+        String why = refuseInversion(model);
         if (why != null) {
             throw new ConfigException(why);
         }
@@ -120,54 +125,29 @@ public final class DdimSampler extends StridedPosteriorSampler {
     }
 
     /**
-     * Spherical linear interpolation between latents, row by row (DDIM paper §5.3 and App. D.5, after
-     * Shoemake 1985): slerp(a, b, λ) = sin((1 − λ)θ)/sin θ·a + sin(λθ)/sin θ·b with
-     * θ = arccos(a·b/(‖a‖‖b‖)). Unlike the straight line it keeps the norm of equal-norm Gaussian
-     * latents, so the interpolants look like prior samples; generated with η = 0, the images move
-     * smoothly from a's sample to b's. Rows with θ ≈ 0 are interpolated linearly.
-     *
-     * @param a      [batch, dimension] latents at λ = 0
-     * @param b      [batch, dimension] latents at λ = 1
-     * @param lambda position in [0, 1]
+     * Spherical linear interpolation between latents, row by row (DDIM paper §5.3 and App. D.5): the
+     * shared {@link Interpolation#slerp}, which the launcher's {@code interpolate} uses for every
+     * invertible sampler; kept here for the callers that found it on DDIM.
      */
     public static Tensor slerp(Tensor a, Tensor b, double lambda) {
-        if (a.rank() != 2 || !java.util.Arrays.equals(a.shape(), b.shape())) {
-            throw new IllegalArgumentException(NAME + " slerp needs two [batch, dimension] latents of one shape, got "
-                    + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+        return Interpolation.slerp(a, b, lambda);
+    }
+
+    /**
+     * Why this configuration cannot invert: with η &gt; 0 or the σ̂ variance every step adds fresh noise,
+     * so no latent maps to given data deterministically; else {@link #refuse}.
+     */
+    @Override
+    public String refuseInversion(Model model) {
+        if (variance == Variance.SIGMA_HAT) {
+            return NAME + " with variance sigma-hat adds noise at every step and cannot be inverted; "
+                    + "use variance eta with eta 0 (deterministic DDIM)";
         }
-        if (!(lambda >= 0 && lambda <= 1)) {
-            throw new IllegalArgumentException(NAME + " slerp: lambda must be in [0, 1], got " + lambda);
+        if (eta != 0) {
+            return NAME + " with eta " + eta + " adds noise at every step and cannot be inverted; "
+                    + "only eta 0 (deterministic DDIM) is invertible";
         }
-        float[] x = a.toArray();
-        float[] y = b.toArray();
-        int rows = a.dim(0);
-        int d = a.dim(1);
-        float[] out = new float[x.length];
-        for (int r = 0; r < rows; r++) {
-            double dot = 0;
-            double nx = 0;
-            double ny = 0;
-            for (int j = r * d; j < (r + 1) * d; j++) {
-                dot += (double) x[j] * y[j];
-                nx += (double) x[j] * x[j];
-                ny += (double) y[j] * y[j];
-            }
-            double cos = nx == 0 || ny == 0 ? 1 : Math.max(-1, Math.min(1, dot / Math.sqrt(nx * ny)));
-            double theta = Math.acos(cos);
-            double wa;
-            double wb;
-            if (Math.sin(theta) < 1e-6) {
-                wa = 1 - lambda;
-                wb = lambda;
-            } else {
-                wa = Math.sin((1 - lambda) * theta) / Math.sin(theta);
-                wb = Math.sin(lambda * theta) / Math.sin(theta);
-            }
-            for (int j = r * d; j < (r + 1) * d; j++) {
-                out[j] = (float) (wa * x[j] + wb * y[j]);
-            }
-        }
-        return Tensor.of(a.backend(), out, rows, d);
+        return refuse(model);
     }
 
     @Override

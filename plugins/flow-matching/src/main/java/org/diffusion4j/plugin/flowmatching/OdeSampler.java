@@ -1,8 +1,8 @@
 package org.diffusion4j.plugin.flowmatching;
 
+import org.diffusion4j.api.InvertibleSampler;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
-import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
@@ -23,8 +23,12 @@ import org.diffusion4j.api.config.ConfigException;
  * null where the model's prediction does not determine x0, or when the listener is
  * {@link StepListener#NONE}). No noise is drawn. Each step's tensors are recycled when it ends
  * ({@link SamplerSteps}). Stateless between calls.
+ *
+ * <p>{@link #invert} runs the same solver on the same grid walked backwards, tMin → tMax (the
+ * flow-matching ODE is a flow: its map from noise to data is invertible, Lipman et al. 2023, Eq. 1),
+ * so sampling the latents returns the data up to the solver's error, which falls like its order.
  */
-public abstract sealed class OdeSampler implements Sampler permits EulerSampler, HeunSampler, RungeKutta4Sampler {
+public abstract sealed class OdeSampler implements InvertibleSampler permits EulerSampler, HeunSampler, RungeKutta4Sampler {
 
     private final String name;
     private final int steps;
@@ -60,6 +64,44 @@ public abstract sealed class OdeSampler implements Sampler permits EulerSampler,
             listener.onStep(i, steps, next, xNext, x0);
             return xNext;
         });
+    }
+
+    /**
+     * The latents of x0: the solver's steps from tMin to tMax on the grid of {@link #sample}, walked
+     * backwards (step i goes from {@code t(S − i)} to {@code t(S − i − 1)}). The listener gets the
+     * state reached and the model's x̂0 at the start of the step.
+     */
+    @Override
+    public final Tensor invert(Model model, Tensor x0, StepListener listener) {
+        String why = refuseInversion(model);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        Views.checkStart(name, x0);
+        TimeGrid grid = grid(model.schedule());
+        return SamplerSteps.run(x0, steps, (i, x) -> {
+            double t = grid.t(steps - i);
+            double next = grid.t(steps - i - 1);
+            Tensor out = model.output(x, t).detach();
+            Tensor v = model.convert(View.VELOCITY, out, x, t);
+            Tensor x0Hat = listener == StepListener.NONE ? null : model.x0OrNull(out, x, t);
+            Tensor xNext = advance(model, x, v, t, next).detach();
+            listener.onStep(i, steps, next, xNext, x0Hat);
+            return xNext;
+        });
+    }
+
+    /** Why the backwards walk cannot run: the velocity is undetermined at one of the times it evaluates. */
+    @Override
+    public String refuseInversion(Model model) {
+        TimeGrid grid = grid(model.schedule());
+        for (int i = 0; i < steps; i++) {
+            String why = model.undetermined(name, View.VELOCITY, evaluationTimes(grid.t(i + 1), grid.t(i)));
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
     }
 
     /**

@@ -1,9 +1,9 @@
 package org.diffusion4j.plugin.scoresde;
 
 import java.util.Locale;
+import org.diffusion4j.api.InvertibleSampler;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
-import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
@@ -35,8 +35,11 @@ import org.diffusion4j.api.config.ConfigException;
  *     each step's end state and the model's x̂0 at its start.</li>
  * </ul>
  * No noise is drawn. Stateless between calls.
+ *
+ * <p>{@link #invert}: the same ODE integrated upwards, tMin → tMax (the probability-flow ODE's
+ * solution is unique, so data map one to one to latents, Song et al. 2021, §4.3).
  */
-public final class ProbabilityFlowOdeSampler implements Sampler {
+public final class ProbabilityFlowOdeSampler implements InvertibleSampler {
 
     public static final String NAME = "score-sde.ode";
 
@@ -114,9 +117,37 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
 
     /** Integrates from tMax to tMin and reports the network evaluations per sample. */
     public Solution solve(Model model, Tensor xStart, StepListener listener) {
+        return integrate(model, xStart, listener, false);
+    }
+
+    /**
+     * The latents of x0: the probability-flow ODE integrated from tMin to tMax with the same solver.
+     * Euler and Heun walk the grid of {@link #sample} backwards, so sampling the latents returns x0
+     * up to the solver's error (falling like 1/steps and 1/steps²); RK45 integrates forwards with the
+     * same tolerances (what {@link ProbabilityFlowLikelihood} does to encode a point). The listener is
+     * called as in {@link #sample}.
+     */
+    @Override
+    public Tensor invert(Model model, Tensor x0, StepListener listener) {
+        String why = refuseInversion(model);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        return integrate(model, x0, listener, true).x();
+    }
+
+    /** {@link #invert} with the network evaluations per sample. */
+    public Solution encode(Model model, Tensor x0, StepListener listener) {
+        return integrate(model, x0, listener, true);
+    }
+
+    /** From tMax to tMin, or, {@code up}, from tMin to tMax on the same grid. */
+    private Solution integrate(Model model, Tensor xStart, StepListener listener, boolean up) {
         Views.checkStart(NAME, xStart);
         Schedule s = model.schedule();
         int n = xStart.dim(0);
+        double from = up ? s.tMin() : s.tMax();
+        double to = up ? s.tMax() : s.tMin();
         if (solver == Solver.RK45) {
             DormandPrince dp = new DormandPrince(NAME, rtol, atol, maxSteps);
             DormandPrince.Solution sol = dp.integrate(
@@ -124,11 +155,12 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
                     (rows, t, y) -> SamplerSteps.scoped(xStart.backend(), () -> Views.rows(
                             Views.predict(model.select(rows), View.VELOCITY,
                                     Views.matrix(xStart.backend(), y), t).detach())),
-                    Views.rows(xStart), s.tMax(), s.tMin(), (iteration, evaluations, t, y) -> {
+                    Views.rows(xStart), from, to, (iteration, evaluations, t, y) -> {
                         if (listener != StepListener.NONE) {
-                            double latest = s.tMin();
+                            // the time of the row that has come furthest
+                            double latest = to;
                             for (double tr : t) {
-                                latest = Math.max(latest, tr);
+                                latest = up ? Math.min(latest, tr) : Math.max(latest, tr);
                             }
                             listener.onStep(evaluations - 1, 0, latest, Views.matrix(xStart.backend(), y), null);
                         }
@@ -137,8 +169,8 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
         }
         TimeGrid grid = TimeGrid.uniform(s.tMax(), s.tMin(), steps);
         Tensor x = SamplerSteps.run(xStart, steps, (i, xi) -> {
-            double t = grid.t(i);
-            double next = grid.t(i + 1);
+            double t = up ? grid.t(steps - i) : grid.t(i);
+            double next = up ? grid.t(steps - i - 1) : grid.t(i + 1);
             double h = next - t;
             Tensor out = model.output(xi, t).detach();
             Tensor v = model.convert(View.VELOCITY, out, xi, t);
@@ -157,6 +189,21 @@ public final class ProbabilityFlowOdeSampler implements Sampler {
         int[] evaluations = new int[n];
         java.util.Arrays.fill(evaluations, steps * (solver == Solver.HEUN ? 2 : 1));
         return new Solution(x, evaluations);
+    }
+
+    /**
+     * Why the ODE cannot be integrated upwards with this model: the velocity undetermined at a time
+     * the solver evaluates (Euler walking up evaluates at tMin, which sampling never does).
+     */
+    @Override
+    public String refuseInversion(Model model) {
+        Schedule s = model.schedule();
+        if (solver == Solver.EULER) {
+            // the grid of sample, without tMax: walking up, each step evaluates where it starts
+            double[] times = TimeGrid.uniform(s.tMax(), s.tMin(), steps).toArray();
+            return model.undetermined(NAME, View.VELOCITY, java.util.Arrays.copyOfRange(times, 1, steps + 1));
+        }
+        return refuse(model);
     }
 
     @Override
