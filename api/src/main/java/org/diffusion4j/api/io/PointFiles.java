@@ -111,11 +111,12 @@ public final class PointFiles {
      */
     public static String describe(Path file, PointSet points) {
         int[] shape = points.sampleShape();
-        String what = shape.length == 1 ? points.count() + " points of dimension " + points.dimension()
-                : points.count() + " samples of shape " + java.util.Arrays.toString(shape);
-        String n = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String n1 = points.count() == 1 ? "" : "s";
+        String what = shape.length == 1 ? points.count() + " point" + n1 + " of dimension " + points.dimension()
+                : points.count() + " sample" + n1 + " of shape " + java.util.Arrays.toString(shape);
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         String how;
-        if (n.endsWith(".csv")) {
+        if (name.endsWith(".csv")) {
             try {
                 how = csvHeader(file).map(h -> "header: " + h).orElse("no header: the first line is a point");
             } catch (IOException e) {

@@ -125,6 +125,9 @@ class HybridLossTest {
         assertThatThrownBy(() -> loss("hybrid", 0.001).compute(noVariance, Tensor.zeros(backend, 4, 2), new Rng(1)))
                 .hasMessageContaining("4 columns");
         assertThatThrownBy(() -> loss("vlb", 0.5)).hasMessageContaining("lambda");
+        // given, even at its default, lambda does nothing with objective vlb
+        assertThatThrownBy(() -> TestSupport.create(Kind.LOSS, "ddpm.hybrid", Map.of("objective", "vlb", "lambda", 0.001),
+                TestSupport.context(backend))).hasMessageContaining("option 'lambda' has no effect with objective: vlb");
     }
 
     @Test
