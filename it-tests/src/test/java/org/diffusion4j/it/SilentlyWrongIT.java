@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -154,20 +153,12 @@ class SilentlyWrongIT {
         Checks.userError(d4j.run("sample", "--checkpoint", ddpm.toString(), "--out", refused.toString(),
                 "--set", "samplers.ddim.clip=static"), "clip: static needs the data's range", "clip-range");
         assertThat(refused).doesNotExist();
-        // unclipped by default: samples outside [-1, 1] survive; with a range of 4 they do too, within it
-        for (String[] options : List.of(new String[]{}, new String[]{"--set", "samplers.ddim.clip=static", "--set",
-                "samplers.ddim.clip-range=4"})) {
-            Path out = tmp.resolve("clip" + options.length + ".csv");
-            List<String> args = new java.util.ArrayList<>(List.of("sample", "--checkpoint", ddpm.toString(), "--out",
-                    out.toString()));
-            args.addAll(List.of(options));
-            Checks.succeeded(d4j.run(args.toArray(String[]::new)));
-            double max = maxAbs(out);
-            assertThat(max).as("largest |x| with %s", List.of(options)).isGreaterThan(1.0);
-            if (options.length > 0) {
-                assertThat(max).isLessThanOrEqualTo(4.0);
-            }
-        }
+        // with a range the data has, samples outside [-1, 1] survive, within the range (unclipped, by default,
+        // the trailing samples of the blow-up test reach far beyond)
+        Path out = tmp.resolve("clip4.csv");
+        Checks.succeeded(d4j.run("sample", "--checkpoint", ddpm.toString(), "--out", out.toString(),
+                "--set", "samplers.ddim.clip=static", "--set", "samplers.ddim.clip-range=4"));
+        assertThat(maxAbs(out)).isGreaterThan(1.0).isLessThanOrEqualTo(4.0);
     }
 
     @Test
@@ -183,7 +174,7 @@ class SilentlyWrongIT {
         Checks.succeeded(flowTraining);
         Path table = tmp.resolve("sde-sweep.json");
         Launcher.Result r = Checks.succeeded(d4j.run("sweep", "--checkpoint", flow.toString(), "--out", table.toString(),
-                "--metrics", "sliced-w2"));
+                "--metrics", "sliced-w2", "--set", "sampling.count=100"));
         JsonNode json = JSON.readTree(table.toFile());
         assertThat(json.get("columns").toString()).as(r.describe()).contains("steps=10", "steps=1000");
         assertThat(json.get("rows")).hasSize(1);
@@ -193,7 +184,8 @@ class SilentlyWrongIT {
 
         Path mixed = tmp.resolve("mixed.json");
         Launcher.Result m = Checks.succeeded(d4j.run("sweep", "--checkpoint", flow.toString(), "--out", mixed.toString(),
-                "--metrics", "sliced-w2", "--row", "eta=0.5", "--row", "scale=0.5", "--column", "steps=10"));
+                "--metrics", "sliced-w2", "--row", "eta=0.5", "--row", "scale=0.5", "--column", "steps=10", "--set",
+                "sampling.count=100"));
         JsonNode scored = JSON.readTree(mixed.toFile());
         assertThat(scored.get("refused").get(0).get(0).asText()).as(m.describe()).contains("unknown option 'eta'");
         assertThat(scored.get("refused").get(1).get(0).isNull()).isTrue();
