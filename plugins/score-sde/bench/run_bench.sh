@@ -1,5 +1,5 @@
 #!/bin/bash
-# Issue-4 benchmark (not a test): score-sde.pc throughput and score-sde.ode network calls at equal
+# Sampler benchmark (not a test): score-sde.pc throughput and score-sde.ode network calls at equal
 # quality, beside the PyTorch peer score_sde_peer.py sampling the SAME weights (the EMA weights of a
 # VP-SDE score MLP trained here by diffusion4j on the peers' two-moons files).
 #

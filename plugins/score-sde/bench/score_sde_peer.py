@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch peer of diffusion4j's score-sde samplers, for the issue-4 benchmark (not a test).
+"""PyTorch peer of diffusion4j's score-sde samplers, for the score-sde sampler benchmark (not a test).
 
 It loads the EMA weights of a diffusion4j checkpoint (a VP-SDE score MLP: mlp plugin, sinusoidal
 time embedding, score-sde.score parameterization) into the same MLP written in torch, and samples

@@ -40,6 +40,28 @@ public interface ComponentContext {
     }
 
     /**
+     * The bound R of the run's data ({@link Dataset#range()}), every coordinate in [−R, R]; empty
+     * when the dataset declares none (or before the dataset exists). A sampler that clips its x0
+     * estimate takes it as the default clipping range.
+     *
+     * @since SPI 1.4
+     */
+    default java.util.OptionalDouble dataRange() {
+        return java.util.OptionalDouble.empty();
+    }
+
+    /**
+     * Writes one line for the person running the launcher (what was read, what was assumed), on
+     * standard error, where the launcher's progress goes; never on standard output, which may carry a
+     * command's result.
+     *
+     * @since SPI 1.4
+     */
+    default void log(String line) {
+        System.err.println(line);
+    }
+
+    /**
      * How many values the network must output per data point beyond the data dimension
      * (a learned variance, say); 0 unless the loss asks for more.
      */

@@ -36,6 +36,19 @@ public interface Dataset {
     }
 
     /**
+     * The bound R of the data, every coordinate of every sample in [−R, R], when the dataset
+     * guarantees one: 1 for images scaled to [−1, 1], 4 for the checkerboard on [−4, 4]². Empty (the
+     * default) for data without a bound (Gaussian blobs, noisy shapes, a user's points). Samplers
+     * that clip their estimate of x0 take it as their default range, and the launcher warns when
+     * samples land far outside it.
+     *
+     * @since SPI 1.4
+     */
+    default java.util.OptionalDouble range() {
+        return java.util.OptionalDouble.empty();
+    }
+
+    /**
      * The samples of one split. Synthetic datasets draw each split from its own seeded stream;
      * file datasets read their files.
      *

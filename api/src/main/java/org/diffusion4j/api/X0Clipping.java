@@ -2,6 +2,9 @@ package org.diffusion4j.api;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.OptionalDouble;
+import org.diffusion4j.api.config.Config;
+import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.api.config.ConfigException;
 
@@ -43,6 +46,39 @@ public record X0Clipping(Mode mode, double range, double percentile) {
         if (!(percentile > 0 && percentile <= 1)) {
             throw new ConfigException("clip percentile must be in (0, 1], got " + percentile);
         }
+    }
+
+    /**
+     * The clipping a sampler's options ask for: {@code clip} (none, static, dynamic), {@code clip-range}
+     * (R; 0 means the data's declared range) and {@code percentile} (dynamic only). Refused, as a
+     * {@link ConfigException} naming the option: clipping without a range when the data declares
+     * none (a range of 1 would quietly damage data outside [−1, 1]), {@code clip-range} given with
+     * {@code clip: none}, {@code percentile} given without {@code clip: dynamic}.
+     *
+     * @param config    the sampler's resolved options
+     * @param dataRange the dataset's declared range ({@link ComponentContext#dataRange()})
+     * @since SPI 1.4
+     */
+    public static X0Clipping fromOptions(Config config, OptionalDouble dataRange) {
+        Mode mode = Mode.valueOf(config.getString("clip").toUpperCase(Locale.ROOT));
+        config.refuseWithoutEffect("clip-range", mode == Mode.NONE, "clip: none (it bounds the clipped x0 estimate)",
+                "remove it or set clip: static or dynamic");
+        config.refuseWithoutEffect("percentile", mode != Mode.DYNAMIC, "clip: " + mode.id()
+                + " (it is the percentile of dynamic thresholding)", "remove it or set clip: dynamic");
+        double percentile = config.getDouble("percentile");
+        if (mode == Mode.NONE) {
+            return new X0Clipping(Mode.NONE, 1, percentile);
+        }
+        double range = config.getDouble("clip-range");
+        if (range == 0) {
+            if (dataRange.isEmpty()) {
+                throw new ConfigException(config.component() + ": clip: " + mode.id() + " needs the data's range, and"
+                        + " the dataset declares none; set clip-range R (every data coordinate within [-R, R]) or use"
+                        + " clip: none");
+            }
+            range = dataRange.getAsDouble();
+        }
+        return new X0Clipping(mode, range, percentile);
     }
 
     public boolean active() {

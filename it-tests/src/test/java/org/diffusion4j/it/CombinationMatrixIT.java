@@ -179,7 +179,7 @@ class CombinationMatrixIT {
     /**
      * From the sampler's declared config: an adaptive solver (rtol and a solver choice) gets a loose
      * and its default tolerance; a sampler with steps per noise level gets 30 and 1000 Langevin steps
-     * in all (at least one per level: a 1000-level DDPM schedule runs one per level at both); any
+     * in all (at least one per level; DDPM's 1000-step chains are refused, they are no ladder of levels); any
      * other sampler 5 and 100 steps.
      */
     static Resolution resolution(ConfigSpec spec, Model model) {

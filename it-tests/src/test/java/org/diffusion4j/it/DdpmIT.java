@@ -116,7 +116,8 @@ class DdpmIT {
             }
         }
         assertThat(Files.exists(work.resolve("table.md"))).isTrue();
-        // a cell the sampler refuses, and an existing output: one-line user errors before any sampling
+        // a grid whose every cell the sampler refuses, and an existing output: one-line user errors before any
+        // sampling (a grid with some cells left is computed, the refused ones reported: SilentlyWrongIT)
         Checks.userError(d4j.run("sweep", "--checkpoint", run.toString(), "--column", "steps=5000",
                 "--out", work.resolve("t2.json").toString()), "steps = 5000 is not in [1, 200]", "steps=5000");
         Checks.userError(d4j.run("sweep", "--checkpoint", run.toString(), "--row", "eta=0.0,variance=sigma-hat,eta=0.5",

@@ -45,6 +45,17 @@ public final class ConfigSpec {
      *                         type, out of range or missing
      */
     public Config resolve(String component, Map<String, ?> raw) {
+        return resolve(component, raw, raw.keySet());
+    }
+
+    /**
+     * As {@link #resolve(String, Map)}, with only the options named in {@code given} counting as
+     * given ({@link Config#given}): for values read back from a resolved spec, where defaults were
+     * written out, only what the user set now is given.
+     *
+     * @since SPI 1.4
+     */
+    public Config resolve(String component, Map<String, ?> raw, java.util.Set<String> given) {
         Map<String, Object> values = new LinkedHashMap<>();
         for (String key : raw.keySet()) {
             if (!options.containsKey(key)) {
@@ -59,7 +70,9 @@ public final class ConfigSpec {
             }
             values.put(o.name(), coerce(component, o, v));
         }
-        return new Config(component, values);
+        java.util.Set<String> givenHere = new java.util.HashSet<>(given);
+        givenHere.retainAll(raw.keySet());
+        return new Config(component, values, givenHere);
     }
 
     private static Object coerce(String component, OptionSpec o, Object v) {

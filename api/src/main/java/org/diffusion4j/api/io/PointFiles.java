@@ -11,11 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.DataException;
+import org.diffusion4j.api.PointSet;
 
 /**
- * Samples on disk: CSV with a header line ({@code x,y}, one point per line; points only) and NumPy
+ * Samples on disk: CSV (one point per line, after an optional header line such as {@code x,y}; points
+ * only) and NumPy
  * {@code .npy} (version 1–3, little- or big-endian float32/float64, C order) of shape
  * {@code [count, ...sampleShape]}: {@code [N, D]} for points, {@code [N, C, H, W]} for images.
  * Errors name the file and the problem.
@@ -40,48 +41,123 @@ public final class PointFiles {
         } catch (IOException e) {
             throw new DataException("cannot read data file " + file + ": " + e.getMessage());
         }
-        throw new DataException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
+        throw new DataException("unsupported data file " + file + "; allowed: .csv, .npy");
     }
 
-    /** Reads a CSV file whose first line is a header; every other non-blank line is one point. */
+    /**
+     * Reads a CSV file of points, one per non-blank line, with or without a header line: the first
+     * non-blank line is a header when not all its fields are numbers ({@code x,y}), else it is the
+     * first point. Every other line must hold as many numbers as the first.
+     *
+     * @throws DataException naming the file and line of a field that is not a finite
+     *                                  number or of a row of another length
+     */
     public static PointSet readCsv(Path file) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (header == null) {
-                throw new DataException("data file " + file + " is empty (expected a header line such as x,y)");
-            }
-            int dim = header.split(",", -1).length;
-            FloatList values = new FloatList();
             String line;
-            int lineNo = 1;
+            int lineNo = 0;
+            String first = null;
+            while (first == null && (line = r.readLine()) != null) {
+                lineNo++;
+                if (!line.isBlank()) {
+                    first = line;
+                }
+            }
+            if (first == null) {
+                throw new DataException("data file " + file + " is empty (expected one point per line, "
+                        + "optionally after a header line such as x,y)");
+            }
+            String[] firstCells = first.split(",", -1);
+            int dim = firstCells.length;
+            boolean header = !allNumbers(firstCells);
+            FloatList values = new FloatList();
+            if (!header) {
+                parseRow(file, lineNo, firstCells, dim, false, values);
+            }
             while ((line = r.readLine()) != null) {
                 lineNo++;
                 if (line.isBlank()) {
                     continue;
                 }
-                String[] cells = line.split(",", -1);
-                if (cells.length != dim) {
-                    throw new DataException("data file " + file + " line " + lineNo + ": " + cells.length
-                            + " values, the header has " + dim);
-                }
-                for (String c : cells) {
-                    float v;
-                    try {
-                        v = Float.parseFloat(c.trim());
-                    } catch (NumberFormatException e) {
-                        throw new DataException("data file " + file + " line " + lineNo + ": '" + c
-                                + "' is not a number");
-                    }
-                    if (!Float.isFinite(v)) {
-                        throw new DataException("data file " + file + " line " + lineNo + ": non-finite value " + c);
-                    }
-                    values.add(v);
-                }
+                parseRow(file, lineNo, line.split(",", -1), dim, header, values);
             }
             if (values.size() == 0) {
-                throw new DataException("data file " + file + " has a header but no points");
+                throw new DataException("data file " + file + " has a header (" + first.strip()
+                        + ") but no points");
             }
             return new PointSet(dim, values.toArray());
+        }
+    }
+
+    /**
+     * The header line of a CSV point file, empty when its first non-blank line is already a point
+     * (all its fields numbers), as {@link #readCsv} decides.
+     */
+    public static java.util.Optional<String> csvHeader(Path file) throws IOException {
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    return allNumbers(line.split(",", -1)) ? java.util.Optional.empty()
+                            : java.util.Optional.of(line.strip());
+                }
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * One line saying what {@link #read} took from {@code file}: "read 1000 points of dimension 2
+     * from F (header: x,y)", "(no header)" for a CSV without one, the array's shape for a .npy.
+     */
+    public static String describe(Path file, PointSet points) {
+        int[] shape = points.sampleShape();
+        String n1 = points.count() == 1 ? "" : "s";
+        String what = shape.length == 1 ? points.count() + " point" + n1 + " of dimension " + points.dimension()
+                : points.count() + " sample" + n1 + " of shape " + java.util.Arrays.toString(shape);
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String how;
+        if (name.endsWith(".csv")) {
+            try {
+                how = csvHeader(file).map(h -> "header: " + h).orElse("no header: the first line is a point");
+            } catch (IOException e) {
+                how = "csv";
+            }
+        } else {
+            how = ".npy";
+        }
+        return "read " + what + " from " + file + " (" + how + ")";
+    }
+
+    private static boolean allNumbers(String[] cells) {
+        for (String c : cells) {
+            try {
+                Float.parseFloat(c.trim());
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void parseRow(Path file, int lineNo, String[] cells, int dim, boolean header, FloatList values) {
+        if (cells.length != dim) {
+            throw new DataException("data file " + file + " line " + lineNo + ": " + cells.length
+                    + " values, the " + (header ? "header has " : "first point has ") + dim);
+        }
+        for (String c : cells) {
+            float v;
+            try {
+                v = Float.parseFloat(c.trim());
+            } catch (NumberFormatException e) {
+                throw new DataException("data file " + file + " line " + lineNo + ": '" + c
+                        + "' is not a number" + (header ? "" : " (only the first line may be a header, and this"
+                        + " file's first line is a point)"));
+            }
+            if (!Float.isFinite(v)) {
+                throw new DataException("data file " + file + " line " + lineNo + ": non-finite value " + c);
+            }
+            values.add(v);
         }
     }
 

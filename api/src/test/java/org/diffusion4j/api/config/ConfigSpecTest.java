@@ -28,6 +28,24 @@ class ConfigSpecTest {
     }
 
     @Test
+    void rememberWhichOptionsWereGivenAndRefuseAGivenOneWithoutEffect() {
+        Config c = spec.resolve("sampler ddim", Map.of("steps", 100, "file", "a.csv"));
+        assertThat(c.given("steps")).as("given, though equal to its default").isTrue();
+        assertThat(c.given("scale")).isFalse();
+        assertThatThrownBy(() -> c.given("nope")).hasMessageContaining("no option 'nope'");
+        c.refuseWithoutEffect("scale", true, "clip: false", "remove it");
+        assertThatThrownBy(() -> c.refuseWithoutEffect("steps", true, "clip: false (it counts clipping steps)",
+                "remove it or set clip: true"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("sampler ddim: option 'steps' has no effect with clip: false (it counts clipping steps);"
+                        + " remove it or set clip: true");
+        // values read back from a resolved spec: only what is named as given counts
+        Config resolved = spec.resolve("s", Map.of("steps", 100, "scale", 1.0, "file", "a"), java.util.Set.of("file"));
+        assertThat(resolved.given("steps")).isFalse();
+        assertThat(resolved.given("file")).isTrue();
+    }
+
+    @Test
     void unknownOptionNamesComponentOptionAndKnownOptions() {
         assertThatThrownBy(() -> spec.resolve("sampler ddim", Map.of("stepz", 3, "file", "a")))
                 .isInstanceOf(ConfigException.class)

@@ -17,6 +17,26 @@ import org.diffusion4j.api.UserError;
 class PointFilesTest {
 
     @Test
+    void aCsvWithoutHeaderKeepsItsFirstPoint(@TempDir Path dir) throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain.csv"), "\n0.5,-1\n2,3e-1\n");
+        PointSet p = PointFiles.read(plain);
+        assertThat(p.values()).containsExactly(0.5f, -1f, 2f, 0.3f);
+        assertThat(PointFiles.csvHeader(plain)).isEmpty();
+        assertThat(PointFiles.describe(plain, p)).isEqualTo("read 2 points of dimension 2 from " + plain
+                + " (no header: the first line is a point)");
+        Path named = Files.writeString(dir.resolve("named.csv"), "x, y\n0.5,-1\n");
+        assertThat(PointFiles.read(named).values()).containsExactly(0.5f, -1f);
+        assertThat(PointFiles.describe(named, PointFiles.read(named))).endsWith("(header: x, y)");
+        // a header is only ever the first line: a word further down is an error naming file and line
+        Path late = Files.writeString(dir.resolve("late.csv"), "1,2\nx,y\n");
+        assertThatThrownBy(() -> PointFiles.read(late)).hasMessageContaining("late.csv line 2: 'x' is not a number");
+        Path twice = Files.writeString(dir.resolve("twice.csv"), "x,y\n1,2\nx,y\n");
+        assertThatThrownBy(() -> PointFiles.read(twice)).hasMessageContaining("twice.csv line 3");
+        Path onlyHeader = Files.writeString(dir.resolve("only.csv"), "x,y\n");
+        assertThatThrownBy(() -> PointFiles.read(onlyHeader)).hasMessageContaining("has a header (x,y) but no points");
+    }
+
+    @Test
     void npyRoundTripsEveryBitAndHasAnAlignedHeader(@TempDir Path dir) throws Exception {
         float[] v = {0f, -1.5f, Float.MIN_VALUE, 3.25e7f, -0f, 1f / 3};
         PointSet points = new PointSet(3, v);

@@ -163,6 +163,11 @@ final class EvalCommand {
                 scores(json.putObject("floor"), metrics, names, classifier, floorSamples, reference);
                 json.put("floor-count", floorSamples.count());
             }
+            // what was read, once the files were accepted (an error stays a single line)
+            err.println(PointFiles.describe(samplesFile, a));
+            if (!referenceText.startsWith("dataset:")) {
+                err.println(PointFiles.describe(Path.of(referenceText), b));
+            }
         }
         return json;
     }
@@ -234,7 +239,7 @@ final class EvalCommand {
         int count = cl.hasOption("count") ? positive("--count", cl.getOptionValue("count")) : Integer.MAX_VALUE;
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
-        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
                 .with(values(cl.getOptionValues("set")));
         ObjectNode json = Manifest.JSON.createObjectNode();
         try (Backend backend = backend(cl, pm)) {

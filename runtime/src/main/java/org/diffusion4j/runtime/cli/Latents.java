@@ -105,7 +105,7 @@ final class Latents {
         PointSet set;
         try {
             set = PointFiles.read(file);
-        } catch (IllegalArgumentException e) {
+        } catch (org.diffusion4j.api.DataException e) {
             throw new UserException(option + " " + file + ": " + e.getMessage());
         }
         int[] shape = p.dataset().sampleShape();

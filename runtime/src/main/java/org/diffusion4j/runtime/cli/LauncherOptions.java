@@ -46,7 +46,9 @@ public final class LauncherOptions {
     /** {@code --set PATH=VALUE}, repeatable. */
     public static Option set() {
         return Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
-                .desc("override one spec value, e.g. --set training.lr=0.0003 --set samplers.ode.steps=50 (repeatable)")
+                .desc("override one spec value, e.g. --set training.lr=0.0003 --set samplers.ode.steps=50 (repeatable);"
+                        + " --set schedule.name=ddpm.cosine switches the component and drops the old one's options"
+                        + " (said on stderr), keeping those given with --set in the same command")
                 .build();
     }
 

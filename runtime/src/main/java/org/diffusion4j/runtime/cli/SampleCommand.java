@@ -27,6 +27,7 @@ import org.diffusion4j.runtime.engine.Checkpoints;
 import org.diffusion4j.runtime.engine.Guidance;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
+import org.diffusion4j.runtime.engine.SampleRange;
 import org.diffusion4j.runtime.engine.Sampling;
 import org.diffusion4j.runtime.io.AtomicFiles;
 import org.diffusion4j.runtime.io.ImageGrid;
@@ -87,7 +88,7 @@ final class SampleCommand {
         PluginManager pm = plugins(cl);
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
-        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
                 .with(values(cl.getOptionValues("set")));
         try (Backend backend = backend(cl, pm)) {
             Pipeline p = assemble(spec, pm, backend);
@@ -222,6 +223,7 @@ final class SampleCommand {
                 conditional.guidance(), preview == null ? StepListener.NONE : preview,
                 total -> Progress.forConsole("sample " + label, total));
         double seconds = (System.nanoTime() - t0) / 1e9;
+        String blowUp = SampleRange.warning(samples, SampleRange.of(p.dataset()), p, label);
         writePoints(outFile, samples);
         if (images) {
             // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file,
@@ -239,8 +241,14 @@ final class SampleCommand {
             info.put("labels", conditional.labels());
         }
         info.put("seconds", seconds);
+        if (blowUp != null) {
+            info.put("warning", blowUp);
+        }
         AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
         err.printf(Locale.ROOT, "%s: %d samples in %.2f s -> %s%n", label, samples.count(), seconds, outFile);
+        if (blowUp != null) {
+            err.println(blowUp);
+        }
         return samples;
     }
 

@@ -19,6 +19,7 @@ import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.Split;
 import org.diffusion4j.api.config.ConfigException;
+import org.diffusion4j.api.config.ConfigSpec;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.engine.Checkpoints;
@@ -26,6 +27,7 @@ import org.diffusion4j.runtime.engine.Evaluation;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.RunModule;
+import org.diffusion4j.runtime.engine.SampleRange;
 import org.diffusion4j.runtime.engine.Sampling;
 import org.diffusion4j.runtime.io.AtomicFiles;
 import org.diffusion4j.runtime.io.SafetensorsFile;
@@ -36,16 +38,23 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
 /**
  * The launcher's {@code sweep} command: one sampler of a trained run, its options varied over a grid
  * of rows × columns, every cell sampled from the same x_T and noise streams and scored against the
- * run's held-out data. Its defaults are the DDIM paper's Table 1 (Song, Meng and Ermon 2020, §5.1):
- * rows η ∈ {0.0, 0.2, 0.5, 1.0} and σ̂ ({@code variance=sigma-hat}), columns S ∈ {10, 20, 50, 100, 1000};
- * any other options of any sampler sweep the same way ({@code --row clip=static --row clip=dynamic
- * --column spacing=leading --column spacing=trailing}).
+ * run's held-out data. The default grid depends on the sampler: for {@code ddim} the DDIM paper's
+ * Table 1 (Song, Meng and Ermon 2020, §5.1): rows η ∈ {0.0, 0.2, 0.5, 1.0} and σ̂
+ * ({@code variance=sigma-hat}), columns S ∈ {10, 20, 50, 100, 1000}; for any other sampler one row
+ * (its options as in the spec) and columns of its resolution option: {@code steps} = 10 … 1000,
+ * {@code steps-per-level} = 10, 30, 100, or for an adaptive solver {@code rtol} = {@code atol} =
+ * 10⁻², 10⁻³, 10⁻⁴, 10⁻⁵. A sampler with none of them needs {@code --row}/{@code --column}. Any
+ * option sweeps the same way ({@code --row clip=static --row clip=dynamic --column spacing=leading
+ * --column spacing=trailing}).
  *
  * <p>A row or column is a comma-separated list of {@code option=value} overrides of
  * {@code samplers.LABEL}; a cell applies the row's, then the column's. Every cell's sampler is built
- * and checked against the model before any sampling, so a bad option or a refused combination stops
- * the sweep at once with exit 2. Writes the scores as JSON (with the floor: the reference split against
- * the test split) and the same tables as Markdown beside it, and prints the Markdown.
+ * and checked against the model before any sampling; a cell whose options are refused (an unknown
+ * option, a combination the sampler or the model rules out) is reported as refused, with the reason,
+ * and the others are computed. The sweep fails (exit 2) only when every cell is refused. Writes the
+ * scores as JSON (with the floor: the reference split against the test split, and the reason of each
+ * refused cell) and the same tables as Markdown beside it, and prints the Markdown. A cell whose
+ * samples left the data's range by far is reported on standard error ({@link SampleRange}).
  */
 public final class SweepCommand {
 
@@ -53,6 +62,13 @@ public final class SweepCommand {
     static final List<String> DDIM_ROWS = List.of("eta=0.0", "eta=0.2", "eta=0.5", "eta=1.0", "variance=sigma-hat");
     /** The DDIM paper's Table 1 columns. */
     static final List<String> DDIM_COLUMNS = List.of("steps=10", "steps=20", "steps=50", "steps=100", "steps=1000");
+    /** Default columns of a sampler with steps per noise level. */
+    static final List<String> LEVEL_COLUMNS = List.of("steps-per-level=10", "steps-per-level=30", "steps-per-level=100");
+    /** Default columns of an adaptive solver. */
+    static final List<String> TOLERANCE_COLUMNS = List.of("rtol=1e-2,atol=1e-2", "rtol=1e-3,atol=1e-3",
+            "rtol=1e-4,atol=1e-4", "rtol=1e-5,atol=1e-5");
+    /** The row (or column) that changes nothing: the sampler's options as in the spec. */
+    static final String AS_IN_SPEC = "";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -68,15 +84,17 @@ public final class SweepCommand {
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
                 .desc("which sampler of the run's spec to sweep (default: the first)").build());
         o.addOption(Option.builder().longOpt("row").hasArg().argName("OPT=V[,OPT=V]")
-                .desc("one row of option overrides (repeatable; default: the DDIM table's eta=0.0 .. eta=1.0, variance=sigma-hat)").build());
+                .desc("one row of option overrides (repeatable; default for ddim: the DDIM table's eta=0.0 .. eta=1.0,"
+                        + " variance=sigma-hat; for other samplers one row, the spec's options)").build());
         o.addOption(Option.builder().longOpt("column").hasArg().argName("OPT=V[,OPT=V]")
-                .desc("one column of option overrides (repeatable; default: steps=10, 20, 50, 100, 1000)").build());
+                .desc("one column of option overrides (repeatable; default: steps=10, 20, 50, 100, 1000, or"
+                        + " steps-per-level=10, 30, 100, or rtol=atol=1e-2 .. 1e-5 for an adaptive solver)").build());
         o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST")
                 .desc("comma-separated metric names (default: sliced-w2,mmd2)").build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE.json")
                 .desc("scores as JSON; the Markdown tables go beside it as FILE.md (neither may exist)").build());
         o.addOption(Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
-                .desc("override one spec value for every cell, e.g. --set samplers.ddim.clip=static (repeatable)").build());
+                .desc("override one spec value for every cell, e.g. --set samplers.ddim.spacing=trailing (repeatable)").build());
         return o;
     }
 
@@ -97,8 +115,6 @@ public final class SweepCommand {
                 throw new UserException(f + " already exists; choose another --out (existing outputs are never overwritten)");
             }
         }
-        List<String> rows = cl.hasOption("row") ? List.of(cl.getOptionValues("row")) : DDIM_ROWS;
-        List<String> columns = cl.hasOption("column") ? List.of(cl.getOptionValues("column")) : DDIM_COLUMNS;
         List<String> metricNames = new ArrayList<>();
         for (String m : cl.getOptionValue("metrics", "sliced-w2,mmd2").split(",")) {
             metricNames.add(m.trim());
@@ -107,13 +123,24 @@ public final class SweepCommand {
         PluginManager pm = LauncherOptions.plugins(cl);
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
-        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
                 .with(cl.hasOption("set") ? List.of(cl.getOptionValues("set")) : List.of());
         String label = cl.getOptionValue("sampler",
                 spec.samplers().isEmpty() ? "" : spec.samplers().keySet().iterator().next());
         if (!spec.samplers().containsKey(label)) {
             throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
                     + String.join(", ", spec.samplers().keySet()));
+        }
+        ComponentRef samplerRef = spec.samplers().get(label);
+        ConfigSpec samplerOptions = pm.registry().find(Kind.SAMPLER, samplerRef.name()).provider().config();
+        List<String> rows = cl.hasOption("row") ? List.of(cl.getOptionValues("row"))
+                : defaultRows(samplerRef);
+        List<String> columns = cl.hasOption("column") ? List.of(cl.getOptionValues("column"))
+                : defaultColumns(samplerRef, cl.hasOption("row"), label, samplerOptions);
+        for (String row : rows) {
+            for (String column : columns) {
+                overrides(label, row, column);
+            }
         }
         try (Backend backend = LauncherOptions.backend(cl, pm)) {
             Pipeline p = RunModule.assemble(spec, pm.registry(), backend);
@@ -123,34 +150,68 @@ public final class SweepCommand {
                 metrics.put(m, p.components().create(Kind.METRIC, "metric " + m, new ComponentRef("metrics", m, Map.of()),
                         dim, 0));
             }
-            // Build and check every cell's sampler before sampling anything.
-            Sampler[][] cells = new Sampler[rows.size()][columns.size()];
+            // Build and check every cell's sampler before sampling anything; a refused cell is reported, not run.
+            Cell[][] cells = new Cell[rows.size()][columns.size()];
+            int runnable = 0;
+            String firstRefusal = null;
             for (int r = 0; r < rows.size(); r++) {
                 for (int c = 0; c < columns.size(); c++) {
-                    cells[r][c] = cellSampler(spec, p, label, rows.get(r), columns.get(c));
+                    cells[r][c] = cell(spec, p, label, rows.get(r), columns.get(c));
+                    if (cells[r][c].refused() == null) {
+                        runnable++;
+                    } else if (firstRefusal == null) {
+                        firstRefusal = "[" + shown(rows.get(r)) + " | " + shown(columns.get(c)) + "]: "
+                                + cells[r][c].refused();
+                    }
+                }
+            }
+            if (runnable == 0) {
+                throw new UserException("sweep: every cell was refused, nothing to compute; the first: " + firstRefusal);
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                for (int c = 0; c < columns.size(); c++) {
+                    if (cells[r][c].refused() != null) {
+                        err.println("sweep [" + shown(rows.get(r)) + " | " + shown(columns.get(c)) + "] refused: "
+                                + cells[r][c].refused());
+                    }
                 }
             }
             String prefix = p.sampling().getString("weights").equals("ema") ? "ema." : "model.";
             Checkpoints.load(file, ck, prefix, p.model().network().parameters());
             PointSet test = p.dataset().load(Split.TEST);
             Map<String, Double> floor = Evaluation.score(metrics, p.dataset().load(Split.REFERENCE), test);
+            SampleRange.Scale scale = SampleRange.of(p.dataset());
 
             double[][][] scores = new double[metricNames.size()][rows.size()][columns.size()];
             double[][] seconds = new double[rows.size()][columns.size()];
+            Map<String, String> warnings = new LinkedHashMap<>();
             for (int r = 0; r < rows.size(); r++) {
                 for (int c = 0; c < columns.size(); c++) {
+                    String where = "[" + shown(rows.get(r)) + " | " + shown(columns.get(c)) + "]";
+                    if (cells[r][c].refused() != null) {
+                        seconds[r][c] = Double.NaN;
+                        for (int m = 0; m < metricNames.size(); m++) {
+                            scores[m][r][c] = Double.NaN;
+                        }
+                        continue;
+                    }
                     long t0 = System.nanoTime();
-                    PointSet samples = Sampling.sample(backend, p.model(), cells[r][c], dim, spec.seed(),
+                    PointSet samples = Sampling.sample(backend, p.model(), cells[r][c].sampler(), dim, spec.seed(),
                             p.sampling().getInt("count"), p.sampling().getInt("batch-size"), total -> null);
                     seconds[r][c] = (System.nanoTime() - t0) / 1e9;
                     Map<String, Double> s = finite(samples) ? Evaluation.score(metrics, samples, test) : Map.of();
-                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sweep [%s | %s] %.1f s:",
-                            rows.get(r), columns.get(c), seconds[r][c]));
+                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sweep %s %.1f s:", where,
+                            seconds[r][c]));
                     for (int m = 0; m < metricNames.size(); m++) {
                         scores[m][r][c] = s.getOrDefault(metricNames.get(m), Double.NaN);
                         line.append(' ').append(metricNames.get(m)).append(' ').append(format(scores[m][r][c]));
                     }
                     err.println(line);
+                    String blowUp = SampleRange.warning(samples, scale, label, samplerOptions, cells[r][c].config());
+                    if (blowUp != null) {
+                        warnings.put(where, blowUp);
+                        err.println("sweep " + where + " " + blowUp);
+                    }
                 }
             }
             ObjectNode json = Manifest.of(p, Map.of("checkpoint", file.toString(), "sampler", label));
@@ -165,23 +226,87 @@ public final class SweepCommand {
                 scoreNode.set(metricNames.get(m), table(scores[m]));
             }
             json.set("seconds", table(seconds));
+            ArrayNode refusedNode = json.putArray("refused");
+            for (Cell[] row : cells) {
+                ArrayNode r = refusedNode.addArray();
+                for (Cell cell : row) {
+                    if (cell.refused() == null) {
+                        r.addNull();
+                    } else {
+                        r.add(cell.refused());
+                    }
+                }
+            }
+            if (!warnings.isEmpty()) {
+                ObjectNode w = json.putObject("warnings");
+                warnings.forEach(w::put);
+            }
+            boolean[][] refused = new boolean[rows.size()][columns.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                for (int c = 0; c < columns.size(); c++) {
+                    refused[r][c] = cells[r][c].refused() != null;
+                }
+            }
+            List<String> rowNames = rows.stream().map(SweepCommand::shown).toList();
+            List<String> columnNames = columns.stream().map(SweepCommand::shown).toList();
             StringBuilder md = new StringBuilder();
             md.append("# sweep of sampler '").append(label).append("' (")
-                    .append(spec.samplers().get(label).name()).append("), ").append(file).append("\n\n");
+                    .append(samplerRef.name()).append("), ").append(file).append("\n\n");
             for (int m = 0; m < metricNames.size(); m++) {
                 md.append(markdown(metricNames.get(m) + " (floor " + format(floor.get(metricNames.get(m))) + ")",
-                        rows, columns, scores[m])).append('\n');
+                        rowNames, columnNames, scores[m], refused)).append('\n');
             }
             AtomicFiles.writeString(jsonFile, Manifest.toJson(json));
             AtomicFiles.writeString(mdFile, md.toString());
             out.print(md);
-            err.println("sweep: " + jsonFile + ", " + mdFile);
+            err.println("sweep: " + jsonFile + ", " + mdFile + (runnable < rows.size() * columns.size()
+                    ? " (" + (rows.size() * columns.size() - runnable) + " of " + rows.size() * columns.size()
+                    + " cells refused)" : ""));
         }
         return 0;
     }
 
-    /** The sampler of one cell: the spec with the row's and then the column's overrides, checked against the model. */
-    private static Sampler cellSampler(PipelineSpec spec, Pipeline p, String label, String row, String column) {
+    /** A row or column as shown in tables: its overrides, or "as in the spec" for none. */
+    static String shown(String overrides) {
+        return overrides.isBlank() ? "as in the spec" : overrides;
+    }
+
+    /** The default rows: DDIM's Table 1 rows for ddim, else one row, the spec's options. */
+    static List<String> defaultRows(ComponentRef sampler) {
+        return sampler.name().equals("ddim") ? DDIM_ROWS : List.of(AS_IN_SPEC);
+    }
+
+    /**
+     * The default columns: the sampler's resolution option (steps, steps per level, or an adaptive
+     * solver's tolerances); none (one column, the spec's options) when rows were given and the
+     * sampler has no such option; an error listing the sampler's options when nothing would vary.
+     */
+    static List<String> defaultColumns(ComponentRef sampler, boolean rowsGiven, String label, ConfigSpec options) {
+        Object solver = sampler.options().containsKey("solver") ? sampler.options().get("solver")
+                : options.option("solver") == null ? null : options.option("solver").defaultValue();
+        if (options.option("rtol") != null && "rk45".equals(solver)) {
+            return TOLERANCE_COLUMNS;
+        }
+        if (options.option("steps") != null) {
+            return DDIM_COLUMNS;
+        }
+        if (options.option("steps-per-level") != null) {
+            return LEVEL_COLUMNS;
+        }
+        if (rowsGiven) {
+            return List.of(AS_IN_SPEC);
+        }
+        throw new UserException("sweep: sampler '" + label + "' (" + sampler.name() + ") has no default grid; give"
+                + " --row and/or --column OPTION=VALUE[,OPTION=VALUE] over its options: "
+                + String.join(", ", options.options().stream().map(o -> o.name()).toList()));
+    }
+
+    /** One cell: its sampler and resolved options, or why it was refused. */
+    record Cell(Sampler sampler, org.diffusion4j.api.config.Config config, String refused) {
+    }
+
+    /** The overrides of one cell: the row's, then the column's, each {@code samplers.LABEL.OPTION=VALUE}. */
+    private static List<String> overrides(String label, String row, String column) {
         List<String> overrides = new ArrayList<>();
         for (String part : (row + "," + column).split(",")) {
             String o = part.trim();
@@ -194,22 +319,24 @@ public final class SweepCommand {
             }
             overrides.add("samplers." + label + "." + o);
         }
-        ComponentRef ref = spec.with(overrides).samplers().get(label);
-        String cell = "[" + row + " | " + column + "]";
+        return overrides;
+    }
+
+    /** The sampler of one cell: the spec with the row's and then the column's overrides, checked against the model. */
+    private static Cell cell(PipelineSpec spec, Pipeline p, String label, String row, String column) {
+        ComponentRef ref = spec.with(overrides(label, row, column)).samplers().get(label);
         Sampler s;
         try {
             s = p.components().create(Kind.SAMPLER, "sampler " + label, ref, p.dataset().dimension(), 0);
         } catch (ConfigException | IllegalArgumentException e) {
-            throw new UserException("sweep cell " + cell + ": " + e.getMessage());
+            return new Cell(null, null, e.getMessage());
         }
         String refusal = s.refuse(p.model());
         if (refusal != null) {
-            throw new UserException("sweep cell " + cell + ": sampler '" + ref.name() + "' cannot sample this model: "
-                    + refusal);
+            return new Cell(null, null, "sampler '" + ref.name() + "' cannot sample this model: " + refusal);
         }
-        return s;
+        return new Cell(s, p.components().createdInOrder().get("sampler " + label).config(), null);
     }
-
 
     private static boolean finite(PointSet s) {
         for (float v : s.values()) {
@@ -238,6 +365,12 @@ public final class SweepCommand {
 
     /** One metric's table in Markdown, the row and column overrides as headers. */
     static String markdown(String title, List<String> rows, List<String> columns, double[][] values) {
+        return markdown(title, rows, columns, values, new boolean[rows.size()][columns.size()]);
+    }
+
+    /** As above; a refused cell shows "refused". */
+    static String markdown(String title, List<String> rows, List<String> columns, double[][] values,
+                           boolean[][] refused) {
         StringBuilder b = new StringBuilder("| ").append(title).append(" |");
         columns.forEach(c -> b.append(' ').append(c).append(" |"));
         b.append("\n|---|");
@@ -245,8 +378,8 @@ public final class SweepCommand {
         b.append('\n');
         for (int r = 0; r < rows.size(); r++) {
             b.append("| ").append(rows.get(r)).append(" |");
-            for (double v : values[r]) {
-                b.append(' ').append(format(v)).append(" |");
+            for (int c = 0; c < values[r].length; c++) {
+                b.append(' ').append(refused[r][c] ? "refused" : format(values[r][c])).append(" |");
             }
             b.append('\n');
         }

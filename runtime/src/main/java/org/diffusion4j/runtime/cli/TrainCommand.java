@@ -64,7 +64,7 @@ final class TrainCommand {
             dir = Path.of(cl.getOptionValue("resume"));
             checkpoint = Checkpoints.locate(dir);
             resumeFrom = Checkpoints.read(checkpoint);
-            spec = PipelineSpec.parse(Checkpoints.spec(resumeFrom), checkpoint.toString(), true);
+            spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
         } else {
             if (!cl.hasOption("spec") || !cl.hasOption("out")) {
                 throw new UserException("train needs --spec FILE and --out DIR (or --resume DIR)");

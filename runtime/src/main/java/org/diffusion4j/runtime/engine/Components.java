@@ -2,6 +2,8 @@ package org.diffusion4j.runtime.engine;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
+import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.tensor.Backend;
@@ -11,7 +13,8 @@ import org.diffusion4j.runtime.spec.ComponentRef;
 
 /**
  * Creates the components a spec names and remembers, for the manifest, which provider and
- * resolved config made each one.
+ * resolved config made each one. Once the dataset has been created, every later component sees
+ * its declared range ({@link ComponentContext#dataRange()}): samplers clip to it by default.
  */
 public final class Components {
 
@@ -19,6 +22,7 @@ public final class Components {
     private final Backend backend;
     private final Rng root;
     private final Map<String, Registry.Created<?>> created = new LinkedHashMap<>();
+    private OptionalDouble dataRange = OptionalDouble.empty();
 
     public Components(Registry registry, Backend backend, long seed) {
         this.registry = registry;
@@ -39,6 +43,7 @@ public final class Components {
         int dataDimension = java.util.Arrays.stream(dataShape).reduce(1, Math::multiplyExact);
         int[] shape = dataShape.clone();
         Rng rng = root.split(kind.id()).split(ref.name());
+        OptionalDouble range = dataRange;
         ComponentContext context = new ComponentContext() {
             @Override
             public Backend backend() {
@@ -69,10 +74,31 @@ public final class Components {
             public int extraOutputs() {
                 return extraOutputs;
             }
+
+            @Override
+            public OptionalDouble dataRange() {
+                return range;
+            }
         };
-        Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), context);
+        Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
         created.put(label, c);
+        if (kind == Kind.DATASET && c.component() instanceof Dataset d) {
+            dataRange = checkedRange(ref.name(), d.range());
+        }
         return c.component();
+    }
+
+    /** The declared range of the dataset created last, empty when none was created or it declares none. */
+    public OptionalDouble dataRange() {
+        return dataRange;
+    }
+
+    private static OptionalDouble checkedRange(String dataset, OptionalDouble range) {
+        if (range.isPresent() && !(range.getAsDouble() > 0 && Double.isFinite(range.getAsDouble()))) {
+            throw new IllegalStateException("dataset '" + dataset + "' declares the range " + range.getAsDouble()
+                    + "; a range must be a finite number > 0");
+        }
+        return range;
     }
 
     /** What was created, by label, in creation order. */

@@ -80,8 +80,17 @@ public final class Registry {
      * unknown, mistyped or out-of-range option is a {@link ConfigException} naming the component).
      */
     public <T> Created<T> create(Kind kind, String name, Map<String, ?> options, ComponentContext context) {
+        return create(kind, name, options, options.keySet(), context);
+    }
+
+    /**
+     * As {@link #create(Kind, String, Map, ComponentContext)}, with only the options in {@code given}
+     * counting as given ({@link Config#given}); the others were read back from a resolved spec.
+     */
+    public <T> Created<T> create(Kind kind, String name, Map<String, ?> options, java.util.Set<String> given,
+                                 ComponentContext context) {
         ComponentEntry e = find(kind, name);
-        Config config = e.provider().config().resolve(kind.id() + " '" + name + "'", options);
+        Config config = e.provider().config().resolve(kind.id() + " '" + name + "'", options, given);
         Object component = e.provider().create(config, context);
         if (!kind.type().isInstance(component)) {
             throw new UserException(kind.id() + " '" + name + "' of plugin " + e.plugin() + " created a "

@@ -14,10 +14,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.diffusion4j.runtime.UserException;
 
 /**
@@ -59,11 +61,34 @@ public final class PipelineSpec {
 
     private final ObjectNode root;
     private final String source;
+    /** True for a checkpoint's resolved spec: its options were written out, defaults included. */
+    private final boolean resolved;
+    /** The options set by {@code --set}, by component path ({@code schedule}, {@code samplers.ode}). */
+    private final Map<String, Set<String>> overridden;
 
     private PipelineSpec(ObjectNode root, String source) {
+        this(root, source, false, Map.of());
+    }
+
+    private PipelineSpec(ObjectNode root, String source, boolean resolved, Map<String, Set<String>> overridden) {
         this.root = root;
         this.source = source;
+        this.resolved = resolved;
+        Map<String, Set<String>> copy = new LinkedHashMap<>();
+        overridden.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+        this.overridden = Map.copyOf(copy);
         validate();
+    }
+
+    /**
+     * A checkpoint's resolved spec (JSON, every option written out with its value at training
+     * time). Its options count as chosen when the run was trained, not as given now: only those
+     * set with {@link #with} are given ({@link ComponentRef#given}), so that a component refuses an
+     * option without effect only when the user set it.
+     */
+    public static PipelineSpec parseResolved(String json, String source) {
+        PipelineSpec s = parse(json, source, true);
+        return new PipelineSpec(s.root, source, true, Map.of());
     }
 
     /** Reads a {@code .json}, {@code .yaml} or {@code .yml} file. */
@@ -127,14 +152,31 @@ public final class PipelineSpec {
     }
 
     /**
+     * Applies {@code path=value} overrides, saying on standard error which options a change of
+     * component dropped (see {@link #with(List, Consumer)}).
+     */
+    public PipelineSpec with(List<String> overrides) {
+        return with(overrides, System.err::println);
+    }
+
+    /**
      * Applies {@code path=value} overrides: {@code sampler.steps=50} is read as
      * {@code samplers.*.steps} when the spec has exactly one sampler (likewise {@code likelihood.}
      * for {@code likelihoods}); {@code samplers.ode.steps=50},
      * {@code network.width=128}, {@code training.lr=3e-4}, {@code seed=1} set single values. Values
      * are read as YAML scalars (numbers, true/false, strings).
+     *
+     * <p>Setting a component's {@code name} to another component ({@code schedule.name=ddpm.cosine})
+     * drops the options of the one it replaces, since they belong to it, except those given by an
+     * override of the same list (before or after the name); each such switch is reported to
+     * {@code notes} in one line. A component written as a bare name ({@code schedule: ddpm.linear})
+     * takes options the same way.
      */
-    public PipelineSpec with(List<String> overrides) {
+    public PipelineSpec with(List<String> overrides, Consumer<String> notes) {
         ObjectNode copy = root.deepCopy();
+        // Options set by overrides, per component path: a switch of name keeps them, and they are given.
+        Map<String, Set<String>> setHere = new LinkedHashMap<>();
+        overridden.forEach((k, v) -> setHere.put(k, new LinkedHashSet<>(v)));
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -163,6 +205,13 @@ public final class PipelineSpec {
             ObjectNode node = copy;
             for (int i = 0; i < parts.size() - 1; i++) {
                 JsonNode next = node.get(parts.get(i));
+                if (next != null && next.isTextual() && isComponent(parts.subList(0, i + 1))) {
+                    // schedule: ddpm.linear is schedule: {name: ddpm.linear}
+                    ObjectNode named = JsonNodeFactory.instance.objectNode();
+                    named.set("name", next);
+                    node.set(parts.get(i), named);
+                    next = named;
+                }
                 if (next == null) {
                     next = node.putObject(parts.get(i));
                 } else if (!next.isObject()) {
@@ -171,9 +220,36 @@ public final class PipelineSpec {
                 }
                 node = (ObjectNode) next;
             }
-            node.set(parts.get(parts.size() - 1), value);
+            String key = parts.get(parts.size() - 1);
+            boolean component = isComponent(parts.subList(0, parts.size() - 1));
+            Set<String> given = component ? setHere.computeIfAbsent(String.join(".", parts.subList(0, parts.size() - 1)),
+                    n -> new LinkedHashSet<>()) : new LinkedHashSet<>();
+            if (key.equals("name") && component && node.has("name")
+                    && !node.get("name").asText().equals(value.asText())) {
+                List<String> dropped = new ArrayList<>();
+                for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                    String f = it.next();
+                    if (!f.equals("name") && !given.contains(f)) {
+                        dropped.add(f);
+                    }
+                }
+                dropped.forEach(node::remove);
+                List<String> kept = given.stream().filter(f -> !f.equals("name")).toList();
+                notes.accept(String.join(".", parts.subList(0, parts.size() - 1)) + ": switched "
+                        + node.get("name").asText() + " → " + value.asText()
+                        + (dropped.isEmpty() ? "" : "; dropped its options " + String.join(", ", dropped))
+                        + (kept.isEmpty() ? "" : "; kept " + String.join(", ", kept) + " (given with --set)"));
+            }
+            given.add(key);
+            node.set(key, value);
         }
-        return new PipelineSpec(copy, source);
+        return new PipelineSpec(copy, source, resolved, setHere);
+    }
+
+    /** True for the path of a component: a component section, or one entry of samplers / likelihoods. */
+    private static boolean isComponent(List<String> path) {
+        return (path.size() == 1 && COMPONENT_SECTIONS.contains(path.get(0)))
+                || (path.size() == 2 && (path.get(0).equals("samplers") || path.get(0).equals("likelihoods")));
     }
 
     private static String onlyLabel(ObjectNode root, String section, String override) {
@@ -231,7 +307,7 @@ public final class PipelineSpec {
         if (n == null) {
             throw new UserException("pipeline spec " + source + " has no '" + section + "' section");
         }
-        return toRef(section, n);
+        return toRef(section, section, n);
     }
 
     /** The samplers by label, in spec order. */
@@ -254,7 +330,8 @@ public final class PipelineSpec {
             throw new UserException("pipeline spec " + source + ": '" + section + "' must map labels to " + section
                     + " (" + example + ")");
         }
-        s.fields().forEachRemaining(e -> out.put(e.getKey(), toRef(singular + " " + e.getKey(), e.getValue())));
+        s.fields().forEachRemaining(e -> out.put(e.getKey(), toRef(singular + " " + e.getKey(),
+                section + "." + e.getKey(), e.getValue())));
         return out;
     }
 
@@ -303,7 +380,7 @@ public final class PipelineSpec {
         return new PipelineSpec(tree.deepCopy(), source);
     }
 
-    private ComponentRef toRef(String section, JsonNode n) {
+    private ComponentRef toRef(String section, String path, JsonNode n) {
         if (n.isTextual()) {
             return new ComponentRef(section, n.asText(), Map.of());
         }
@@ -313,7 +390,9 @@ public final class PipelineSpec {
         }
         ObjectNode opts = ((ObjectNode) n).deepCopy();
         String name = opts.remove("name").asText();
-        return new ComponentRef(section, name, scalars(section, opts));
+        Map<String, Object> options = scalars(section, opts);
+        return new ComponentRef(section, name, options,
+                resolved ? overridden.getOrDefault(path, Set.of()) : options.keySet());
     }
 
     private Map<String, Object> scalars(String section, JsonNode n) {

@@ -46,6 +46,42 @@ class PipelineSpecTest {
     }
 
     @Test
+    void switchingAComponentDropsTheOldOnesOptionsButKeepsThoseSetInTheSameCommand() {
+        PipelineSpec y = PipelineSpec.parse(YAML + "schedule: {name: ddpm.linear, steps: 100, beta-start: 0.0001,"
+                + " beta-end: 0.02}\n", "y", false);
+        List<String> notes = new java.util.ArrayList<>();
+        PipelineSpec o = y.with(List.of("schedule.steps=1000", "schedule.name=ddpm.cosine", "schedule.offset=0.01"),
+                notes::add);
+        assertThat(o.component("schedule").name()).isEqualTo("ddpm.cosine");
+        assertThat(o.component("schedule").options()).containsOnly(Map.entry("steps", 1000), Map.entry("offset", 0.01));
+        assertThat(notes).containsExactly("schedule: switched ddpm.linear → ddpm.cosine; dropped its options beta-start,"
+                + " beta-end; kept steps (given with --set)");
+        // the same name again, a sampler's switch, and a component written as a bare name
+        notes.clear();
+        PipelineSpec s = y.with(List.of("network.name=mlp", "samplers.ode.name=flow-matching.heun"), notes::add);
+        assertThat(s.component("network").options()).containsEntry("width", 32);
+        assertThat(s.samplers().get("ode").options()).isEmpty();
+        assertThat(notes).containsExactly("samplers.ode: switched flow-matching.euler → flow-matching.heun; dropped its"
+                + " options steps");
+        PipelineSpec bare = PipelineSpec.parse("loss: ddpm.simple\n", "b", false).with(List.of("loss.reduction=sum"),
+                notes::add);
+        assertThat(bare.component("loss").options()).containsEntry("reduction", "sum");
+    }
+
+    @Test
+    void aCheckpointsResolvedOptionsAreNotGivenOnlyThoseSetNow() {
+        PipelineSpec written = PipelineSpec.parse(YAML, "y", false);
+        assertThat(written.samplers().get("ode").given()).containsExactly("steps");
+        PipelineSpec resolved = PipelineSpec.parseResolved(written.toJson(), "checkpoint");
+        assertThat(resolved.samplers().get("ode").given()).isEmpty();
+        assertThat(resolved.component("network").given()).isEmpty();
+        PipelineSpec set = resolved.with(List.of("samplers.ode.steps=5"), n -> { });
+        assertThat(set.samplers().get("ode").given()).containsExactly("steps");
+        assertThat(set.with(List.of("network.width=8"), n -> { }).samplers().get("ode").given())
+                .as("kept through later overrides").containsExactly("steps");
+    }
+
+    @Test
     void badOverridesAndSectionsAreUserErrors() {
         PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
         assertThatThrownBy(() -> y.with(List.of("netwrk.width=3"))).isInstanceOf(UserException.class)

@@ -3,7 +3,6 @@ package org.diffusion4j.plugin.ddpm;
 import org.diffusion4j.api.X0Clipping;
 import org.diffusion4j.api.Spacing;
 import java.util.List;
-import java.util.Locale;
 import org.diffusion4j.api.AbstractProvider;
 import org.diffusion4j.api.ComponentContext;
 import org.diffusion4j.api.Kind;
@@ -25,7 +24,8 @@ public final class AncestralSamplerProvider extends AbstractProvider<Sampler> {
                     "which S of the T steps: leading 0, c, .., (S-1)c; trailing T-1, T-1-c, ..; linspace both ends")
             .choice("clip", "none", List.of("none", "static", "dynamic"),
                     "x0 estimate: none; static clip to [-clip-range, clip-range]; dynamic thresholding (Imagen)")
-            .number("clip-range", 1.0, 1e-9, 1e9, "data range R for static clipping and dynamic thresholding")
+            .number("clip-range", 0.0, 0.0, 1e9, "data range R for static clipping and dynamic thresholding; "
+                    + "0: the dataset's declared range (1 for images in [-1, 1]; data that declares none needs R)")
             .number("percentile", 0.995, 1e-6, 1.0, "percentile p of |x0| per sample for dynamic thresholding")
             .build();
 
@@ -43,7 +43,6 @@ public final class AncestralSamplerProvider extends AbstractProvider<Sampler> {
                     default -> AncestralSampler.Variance.LEARNED;
                 },
                 Spacing.parse(config.getString("spacing")),
-                new X0Clipping(X0Clipping.Mode.valueOf(config.getString("clip").toUpperCase(Locale.ROOT)),
-                        config.getDouble("clip-range"), config.getDouble("percentile")));
+                X0Clipping.fromOptions(config, context.dataRange()));
     }
 }

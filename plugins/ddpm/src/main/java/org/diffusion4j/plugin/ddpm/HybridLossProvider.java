@@ -35,9 +35,8 @@ public final class HybridLossProvider extends AbstractProvider<Loss> {
     public Loss create(Config config, ComponentContext context) {
         HybridLoss.Objective objective = HybridLoss.Objective.valueOf(config.getString("objective").toUpperCase(Locale.ROOT));
         double lambda = config.getDouble("lambda");
-        if (objective == HybridLoss.Objective.VLB && lambda != 0.001) {
-            throw new ConfigException(NAME + ": option 'lambda' = " + lambda + " has no effect with objective = vlb; drop it");
-        }
+        config.refuseWithoutEffect("lambda", objective == HybridLoss.Objective.VLB,
+                "objective: vlb (it weights L_vlb in the hybrid objective)", "remove it or use objective: hybrid");
         boolean importance = config.getString("time-sampling").equals("importance");
         if (importance && objective != HybridLoss.Objective.VLB) {
             throw new ConfigException(NAME + ": option 'time-sampling' = importance applies to objective = vlb "

@@ -137,7 +137,7 @@ class AncestralSamplerTest {
         Model model = TestSupport.oracleModel(mixture, new LinearBetaSchedule(1000, 1e-4, 0.02), View.EPSILON);
         StepCountingBackend counting = new StepCountingBackend();
         Tensor start = Tensor.randn(counting, new Rng(6), 16, 2);
-        counting.assertStepsRecycle(steps -> sampler(Map.of("steps", steps, "clip", "static")).sample(model, start,
+        counting.assertStepsRecycle(steps -> sampler(Map.of("steps", steps, "clip", "static", "clip-range", 1.0)).sample(model, start,
                 new NoiseStreams(counting, new Rng(7), 0, 16, 2), (step, total, t, x, x0) -> x0.toArray()), 3, 12);
     }
 }

@@ -66,6 +66,12 @@ public final class FashionMnistProvider extends AbstractProvider<Dataset> {
             return files.dimension();
         }
 
+        /** Pixels are scaled to [−1, 1]. */
+        @Override
+        public java.util.OptionalDouble range() {
+            return java.util.OptionalDouble.of(1.0);
+        }
+
         @Override
         public int[] sampleShape() {
             return files.sampleShape();

@@ -106,6 +106,12 @@ public final class IdxImageDataset implements Dataset {
         return trainHeader().pixels();
     }
 
+    /** Pixels are scaled to [−1, 1]. */
+    @Override
+    public java.util.OptionalDouble range() {
+        return java.util.OptionalDouble.of(1.0);
+    }
+
     /** {@code [1, rows, columns]}, from the train image file's header. */
     @Override
     public int[] sampleShape() {

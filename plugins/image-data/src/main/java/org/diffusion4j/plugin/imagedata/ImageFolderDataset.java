@@ -136,6 +136,12 @@ public final class ImageFolderDataset implements Dataset {
         return s.channels() * s.height() * s.width();
     }
 
+    /** Pixels are scaled to [−1, 1]. */
+    @Override
+    public java.util.OptionalDouble range() {
+        return java.util.OptionalDouble.of(1.0);
+    }
+
     /** {@code [channels, height, width]}. */
     @Override
     public int[] sampleShape() {

@@ -18,7 +18,8 @@ import org.diffusion4j.api.config.ConfigException;
  * Langevin steps
  * <pre>  x ← x + (α_i/2)·s_θ(x, σ_i) + √α_i·z,   z ~ N(0, I),</pre>
  * starting from the prior sample. The levels are the schedule's {@link Schedule#trainingTimes}
- * (a model without discrete levels is refused); σ_L is the smallest. With {@code denoise} a final
+ * (a model without discrete levels is refused, and so is one whose schedule scales the data, α ≠ 1,
+ * such as DDPM's chain of 1,000 steps); σ_L is the smallest. With {@code denoise} a final
  * step x ← x + σ_L²·s_θ(x, σ_L) returns Tweedie's E[x | x̃] (Song and Ermon 2020, "Improved
  * techniques", Appendix; Jolicoeur-Martineau et al. 2021). s_θ is the model's {@link View#SCORE}
  * view, so any parameterization on any schedule with levels is sampled the same way.
@@ -113,6 +114,16 @@ public final class AnnealedLangevinSampler implements Sampler {
                     + "); " + s + " has none";
         }
         for (double t : times) {
+            // Each training time is taken as one noise level of x̃ = x + σ·z. A schedule that also scales the
+            // data (α < 1, DDPM's T = 1000 steps) is a diffusion chain, not such a ladder: its steps would all
+            // become levels (L·T network calls) of the wrong marginals.
+            if (Math.abs(s.alpha(t) - 1) > 1e-9) {
+                return NAME + " needs a noise-conditional score model with a ladder of noise levels σ_i (x̃ = x + σ_i·z,"
+                        + " such as " + GeometricNoiseScheduleProvider.NAME + "); this model's schedule is " + s
+                        + ", which scales the data (α(t) = " + (float) s.alpha(t) + " at t = " + t + "), and its "
+                        + times.length + " steps would be taken as " + times.length + " noise levels (" + times.length
+                        + " × steps-per-level Langevin steps) — use ddpm.ancestral or ddim";
+            }
             double sigma = s.sigma(t);
             if (!(sigma > 0) || !Double.isFinite(sigma)) {
                 return NAME + ": noise level σ = " + sigma + " at t = " + t + " of " + s + " is not positive";

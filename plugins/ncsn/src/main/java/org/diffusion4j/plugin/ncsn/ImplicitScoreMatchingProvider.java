@@ -29,6 +29,9 @@ public final class ImplicitScoreMatchingProvider extends AbstractProvider<Loss> 
 
     @Override
     public Loss create(Config config, ComponentContext context) {
+        config.refuseWithoutEffect("projection", config.getString("divergence").equals("exact"),
+                "divergence: exact (it is the distribution of the Hutchinson probe)",
+                "remove it or use divergence: hutchinson");
         return new NcsnLoss(NcsnLoss.Objective.ISM,
                 NcsnLoss.Projection.valueOf(config.getString("projection").toUpperCase(Locale.ROOT)),
                 NcsnLoss.Divergence.valueOf(config.getString("divergence").toUpperCase(Locale.ROOT)));

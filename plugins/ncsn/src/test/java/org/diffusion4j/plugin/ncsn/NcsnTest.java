@@ -114,6 +114,46 @@ class NcsnTest {
     }
 
     @Test
+    void refusesADiffusionChainThatScalesTheData() {
+        // a DDPM-like chain: 1000 steps, α(t) = √ᾱ < 1; its steps are not a ladder of noise levels
+        Schedule chain = new Schedule() {
+            public double alpha(double t) {
+                return Math.sqrt(1 - sigma(t) * sigma(t));
+            }
+
+            public double sigma(double t) {
+                return 0.01 + 0.98 * t;
+            }
+
+            public double alphaDot(double t) {
+                return -sigma(t) * 0.98 / alpha(t);
+            }
+
+            public double sigmaDot(double t) {
+                return 0.98;
+            }
+
+            public double[] trainingTimes() {
+                double[] t = new double[1000];
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = (i + 1) / 1000.0;
+                }
+                return t;
+            }
+
+            public String toString() {
+                return "ddpm-like (T = 1000)";
+            }
+        };
+        Sampler s = TestSupport.create(Kind.SAMPLER, "ncsn.annealed-langevin", Map.of(), TestSupport.context(backend));
+        assertThat(s.refuse(TestSupport.scoreOracle(TestSupport.twoBlobs(), chain)))
+                .contains("needs a noise-conditional score model", "ddpm-like (T = 1000)", "1000 noise levels",
+                        "use ddpm.ancestral or ddim");
+        assertThat(s.refuse(TestSupport.scoreOracle(TestSupport.twoBlobs(), new GeometricNoiseSchedule(1, 0.01, 10))))
+                .isNull();
+    }
+
+    @Test
     void everyAnnealedLangevinStepsStorageIsRecycled() {
         Model model = TestSupport.scoreOracle(TestSupport.twoBlobs(), new GeometricNoiseSchedule(10, 0.05, 4));
         StepCountingBackend counting = new StepCountingBackend();

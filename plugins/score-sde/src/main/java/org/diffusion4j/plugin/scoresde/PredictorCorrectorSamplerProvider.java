@@ -35,6 +35,16 @@ public final class PredictorCorrectorSamplerProvider extends AbstractProvider<Sa
 
     @Override
     public Sampler create(Config config, ComponentContext context) {
+        boolean noCorrector = config.getString("corrector").equals("none") || config.getInt("corrector-steps") == 0;
+        String why = config.getString("corrector").equals("none") ? "corrector: none" : "corrector-steps: 0";
+        for (String option : List.of("snr", "langevin-norms")) {
+            config.refuseWithoutEffect(option, noCorrector, why + " (it sets the Langevin corrector's step size)",
+                    "remove it or use a corrector");
+        }
+        config.refuseWithoutEffect("corrector-steps", config.getString("corrector").equals("none"),
+                "corrector: none (it counts corrector steps)", "remove it or use a corrector");
+        config.refuseWithoutEffect("denoise", config.getString("predictor").equals("none"),
+                "predictor: none (it removes the last predictor step's noise)", "remove it or use a predictor");
         return new PredictorCorrectorSampler(config.getInt("steps"),
                 PredictorCorrectorSampler.Predictor.parse(config.getString("predictor")),
                 PredictorCorrectorSampler.Corrector.parse(config.getString("corrector")),

@@ -32,6 +32,10 @@ public final class ProbabilityFlowNllProvider extends AbstractProvider<Likelihoo
 
     @Override
     public Likelihood create(Config config, ComponentContext context) {
+        for (String option : List.of("probe", "probes")) {
+            config.refuseWithoutEffect(option, config.getString("divergence").equals("exact"),
+                    "divergence: exact (it is for the Hutchinson estimate)", "remove it or use divergence: hutchinson");
+        }
         ProbabilityFlowLikelihood.Divergence divergence = config.getString("divergence").equals("exact")
                 ? ProbabilityFlowLikelihood.Divergence.EXACT
                 : config.getString("probe").equals("gaussian") ? ProbabilityFlowLikelihood.Divergence.HUTCHINSON_GAUSSIAN

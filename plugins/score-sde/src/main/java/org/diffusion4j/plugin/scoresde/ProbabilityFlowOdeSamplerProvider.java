@@ -31,8 +31,16 @@ public final class ProbabilityFlowOdeSamplerProvider extends AbstractProvider<Sa
 
     @Override
     public Sampler create(Config config, ComponentContext context) {
+        String solver = config.getString("solver");
+        boolean adaptive = solver.equals("rk45");
+        config.refuseWithoutEffect("steps", adaptive, "solver: rk45 (it chooses its own steps from rtol and atol)",
+                "remove it, or use solver: euler or heun for fixed steps");
+        for (String option : List.of("rtol", "atol", "max-steps")) {
+            config.refuseWithoutEffect(option, !adaptive, "solver: " + solver + " (it takes fixed steps; " + option
+                    + " is for rk45)", "remove it or use solver: rk45");
+        }
         return new ProbabilityFlowOdeSampler(
-                ProbabilityFlowOdeSampler.Solver.valueOf(config.getString("solver").toUpperCase(Locale.ROOT)),
+                ProbabilityFlowOdeSampler.Solver.valueOf(solver.toUpperCase(Locale.ROOT)),
                 config.getInt("steps"), config.getDouble("rtol"), config.getDouble("atol"), config.getInt("max-steps"));
     }
 }

@@ -88,5 +88,16 @@ class ProvidersTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("rk45, euler, heun");
         assertThatThrownBy(() -> TestSupport.create(Kind.SCHEDULE, "score-sde.ve",
                 Map.of("sigma-min", 5.0, "sigma-max", 1.0), ctx)).hasMessageContaining("sigma-min");
+        // options without effect in the chosen configuration, when given
+        assertThatThrownBy(() -> TestSupport.create(Kind.SAMPLER, "score-sde.ode", Map.of("steps", 20), ctx))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("option 'steps' has no effect with solver: rk45");
+        assertThatThrownBy(() -> TestSupport.create(Kind.SAMPLER, "score-sde.ode", Map.of("solver", "heun", "rtol", 1e-3),
+                ctx)).hasMessageContaining("option 'rtol' has no effect with solver: heun");
+        assertThatThrownBy(() -> TestSupport.create(Kind.SAMPLER, "score-sde.pc", Map.of("corrector", "none", "snr", 0.2),
+                ctx)).hasMessageContaining("option 'snr' has no effect with corrector: none");
+        assertThatThrownBy(() -> TestSupport.create(Kind.LIKELIHOOD, "score-sde.likelihood", Map.of("probes", 4), ctx))
+                .hasMessageContaining("option 'probes' has no effect with divergence: exact");
+        TestSupport.create(Kind.SAMPLER, "score-sde.ode", Map.of("solver", "heun", "steps", 20), ctx);
+        TestSupport.create(Kind.LIKELIHOOD, "score-sde.likelihood", Map.of("divergence", "hutchinson", "probes", 4), ctx);
     }
 }

@@ -14,6 +14,12 @@ public final class Checkerboard extends SyntheticDataset {
         super(count, seed);
     }
 
+    /** Every point lies in [−4, 4]². */
+    @Override
+    public java.util.OptionalDouble range() {
+        return java.util.OptionalDouble.of(4.0);
+    }
+
     @Override
     protected void sample(Rng rng, int n, double[] xy) {
         for (int i = 0; i < n; i++) {

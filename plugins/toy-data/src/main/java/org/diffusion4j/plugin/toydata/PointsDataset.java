@@ -15,16 +15,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.diffusion4j.api.DataException;
 import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
-import org.diffusion4j.api.io.PointFiles;
-import org.diffusion4j.api.DataException;
 import org.diffusion4j.api.config.ConfigException;
+import org.diffusion4j.api.io.PointFiles;
 
 /**
- * A user's point clouds, one file per split, read with {@link PointFiles}: CSV with a header line
- * (one point per line) or NumPy {@code .npy} (2-D float32/float64). The train file is required; the
+ * A user's point clouds, one file per split, read with {@link PointFiles}: CSV (one point per line,
+ * after an optional header line) or NumPy {@code .npy} (2-D float32/float64). Every read is logged in
+ * one line (count, dimension, the header found or its absence). The train file is required; the
  * test and reference files are optional, and asking for a split that was not given is an error
  * that says which option to set. Every split must have the train file's dimension. Files are read
  * on every {@link #load}, so a file replaced between runs is picked up.
@@ -33,15 +34,18 @@ public final class PointsDataset implements Dataset {
 
     private final String name;
     private final Map<Split, Path> files;
+    private final java.util.function.Consumer<String> log;
 
     /**
      * @param name      the component name, for messages ({@code points})
      * @param train     the training points (required)
      * @param test      the held-out test points, or {@code null}
      * @param reference the second held-out set, or {@code null}
+     * @param log       where to say what was read (one line per file read)
      */
-    public PointsDataset(String name, Path train, Path test, Path reference) {
+    public PointsDataset(String name, Path train, Path test, Path reference, java.util.function.Consumer<String> log) {
         this.name = name;
+        this.log = Objects.requireNonNull(log, "log");
         this.files = new EnumMap<>(Split.class);
         files.put(Split.TRAIN, Objects.requireNonNull(train, "train"));
         if (test != null) {
@@ -62,7 +66,7 @@ public final class PointsDataset implements Dataset {
         return SyntheticDataset.streamName(split);
     }
 
-    /** The dimension declared by the train file: the CSV header's column count, or the .npy shape. */
+    /** The dimension declared by the train file: the column count of its first CSV line, or the .npy shape. */
     @Override
     public int dimension() {
         return declaredDimension(files.get(Split.TRAIN));
@@ -73,9 +77,10 @@ public final class PointsDataset implements Dataset {
         Path file = files.get(split);
         if (file == null) {
             throw new ConfigException(name + ": no " + option(split) + " split was given; set option '"
-                    + option(split) + "' to a .csv (with header) or .npy file");
+                    + option(split) + "' to a .csv or .npy file");
         }
         PointSet points = PointFiles.read(file);
+        log.accept(name + " " + option(split) + ": " + PointFiles.describe(file, points));
         if (split != Split.TRAIN) {
             int expected = dimension();
             if (points.dimension() != expected) {
@@ -99,8 +104,8 @@ public final class PointsDataset implements Dataset {
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     /**
-     * The dimension a point file declares without reading its points: the number of columns of a
-     * CSV header, or the second entry of a 2-D {@code .npy} shape.
+     * The dimension a point file declares without reading its points: the number of columns of the
+     * first non-blank CSV line (header or point), or the second entry of a 2-D {@code .npy} shape.
      *
      * @throws DataException naming the file and the problem
      */
@@ -109,12 +114,15 @@ public final class PointsDataset implements Dataset {
         try {
             if (f.endsWith(".csv")) {
                 try (var r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                    String header = r.readLine();
-                    if (header == null || header.isBlank()) {
+                    String first;
+                    do {
+                        first = r.readLine();
+                    } while (first != null && first.isBlank());
+                    if (first == null) {
                         throw new DataException("data file " + file
-                                + " has no header line (expected column names such as x,y)");
+                                + " is empty (expected one point per line, optionally after a header line such as x,y)");
                     }
-                    return header.split(",", -1).length;
+                    return first.split(",", -1).length;
                 }
             }
             if (f.endsWith(".npy")) {
@@ -125,7 +133,7 @@ public final class PointsDataset implements Dataset {
         } catch (IOException e) {
             throw new DataException("cannot read data file " + file + ": " + e.getMessage());
         }
-        throw new DataException("unsupported data file " + file + "; allowed: .csv (with header), .npy");
+        throw new DataException("unsupported data file " + file + "; allowed: .csv, .npy");
     }
 
     private static int npyDimension(Path file) throws IOException {

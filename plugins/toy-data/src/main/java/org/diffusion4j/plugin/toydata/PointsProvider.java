@@ -24,14 +24,14 @@ public final class PointsProvider extends AbstractProvider<Dataset> {
     public static final String NAME = "points";
 
     private static final ConfigSpec SPEC = ConfigSpec.builder()
-            .path("train", null, "training points: a .csv with a header line or a 2-D .npy (required)")
+            .path("train", null, "training points: a .csv (one point per line, optional header line) or a 2-D .npy (required)")
             .path("test", "", "held-out points the samples are scored against (empty: none)")
             .path("reference", "", "a second held-out set, for the metric floor (empty: none)")
             .build();
 
     public PointsProvider() {
         super(Kind.DATASET, NAME,
-                "Your point clouds from files, one per split: CSV with a header line (x,y) or NumPy .npy [count, dimension]",
+                "Your point clouds from files, one per split: CSV (optional header line x,y) or NumPy .npy [count, dimension]",
                 SPEC);
     }
 
@@ -41,7 +41,7 @@ public final class PointsProvider extends AbstractProvider<Dataset> {
         if (train == null) {
             throw new ConfigException(NAME + ": option 'train' is required; set it to a .csv (with header) or .npy file");
         }
-        return new PointsDataset(NAME, train, file(config, "test"), file(config, "reference"));
+        return new PointsDataset(NAME, train, file(config, "test"), file(config, "reference"), context::log);
     }
 
     /** The checked path of an option, or {@code null} when it is empty. */

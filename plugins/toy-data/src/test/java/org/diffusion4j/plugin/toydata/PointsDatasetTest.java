@@ -34,8 +34,34 @@ class PointsDatasetTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             raw.put((String) keyValues[i], keyValues[i + 1]);
         }
-        return provider.create(provider.config().resolve(PointsProvider.NAME, raw), null);
+        return provider.create(provider.config().resolve(PointsProvider.NAME, raw), context);
     }
+
+    /** What the dataset logged. */
+    private final java.util.List<String> log = new java.util.ArrayList<>();
+
+    /** A context that only collects the log: the dataset asks for nothing else. */
+    private final org.diffusion4j.api.ComponentContext context = new org.diffusion4j.api.ComponentContext() {
+        @Override
+        public org.diffusion4j.api.tensor.Backend backend() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public org.diffusion4j.api.tensor.Rng rng() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int dataDimension() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void log(String line) {
+            log.add(line);
+        }
+    };
 
     private Path csv(String name, String text) throws IOException {
         return Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
@@ -146,6 +172,19 @@ class PointsDatasetTest {
         assertThatThrownBy(d::dimension)
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("not found");
+    }
+
+    @Test
+    void aCsvWithoutHeaderKeepsItsFirstPointAndTheLogSaysSo() throws IOException {
+        Path plain = csv("plain.csv", "1,2\n3,4\n5,6\n");
+        Dataset d = create("train", plain.toString());
+        assertThat(d.dimension()).isEqualTo(2);
+        assertThat(d.load(Split.TRAIN).values()).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(log).containsExactly("points train: read 3 points of dimension 2 from " + plain
+                + " (no header: the first line is a point)");
+        Path named = csv("named.csv", "\nx,y\n1,2\n");
+        create("train", named.toString()).load(Split.TRAIN);
+        assertThat(log.get(1)).endsWith("read 1 point of dimension 2 from " + named + " (header: x,y)");
     }
 
     @Test
