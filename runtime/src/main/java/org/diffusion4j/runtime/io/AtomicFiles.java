@@ -6,10 +6,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -93,9 +95,18 @@ public final class AtomicFiles {
             Path probe = Files.createTempFile(place, ".diffusion4j-write-check-", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
-            throw new UserException(what + ": cannot write in " + place + " (" + reason + "); choose another place");
+            throw new UserException(what + ": cannot write in " + place + " (" + reason(e) + "); choose another place");
         }
+    }
+
+    /** Why a file could not be created, in words. */
+    static String reason(Exception e) {
+        return switch (e) {
+            case AccessDeniedException a -> "permission denied";
+            case NoSuchFileException n -> "no files can be created there";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        };
     }
 
     /**

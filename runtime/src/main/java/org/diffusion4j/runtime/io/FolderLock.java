@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -58,7 +57,7 @@ public final class FolderLock implements AutoCloseable {
             if (lock == null) {
                 String holder = holder(channel);
                 channel.close();
-                throw new UserException(folder + " is in use by another run" + holder + " (it holds " + file
+                throw new UserException(folder + " is in use by another run (" + holder + " holds " + file
                         + "); wait for that run to end or choose another folder");
             }
             byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -67,8 +66,8 @@ public final class FolderLock implements AutoCloseable {
             return new FolderLock(channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
-            throw new UserException("cannot claim folder " + folder + " (lock file " + file + "): " + reason);
+            throw new UserException("cannot claim folder " + folder + " (lock file " + file + "): "
+                    + AtomicFiles.reason(e));
         }
     }
 
@@ -77,9 +76,9 @@ public final class FolderLock implements AutoCloseable {
             ByteBuffer b = ByteBuffer.allocate(32);
             channel.read(b, 0);
             String pid = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
-            return pid.matches("[0-9]{1,19}") ? " (process " + pid + ")" : "";
+            return pid.matches("[0-9]{1,19}") ? "process " + pid : "a process";
         } catch (IOException e) {
-            return "";
+            return "a process";
         }
     }
 
