@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.diffusion4j.runtime.UserException;
 
 /**
@@ -27,10 +29,18 @@ public final class FolderLock implements AutoCloseable {
     /** Name of the lock file inside the folder. */
     public static final String FILE = ".lock";
 
+    /**
+     * Folders this process holds. Checked before a second channel is opened on a held lock file:
+     * closing any channel of a file may drop every lock the process has on it (POSIX locks).
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    private final Path key;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private FolderLock(FileChannel channel, FileLock lock) {
+    private FolderLock(Path key, FileChannel channel, FileLock lock) {
+        this.key = key;
         this.channel = channel;
         this.lock = lock;
     }
@@ -44,8 +54,15 @@ public final class FolderLock implements AutoCloseable {
     public static FolderLock acquire(Path folder) {
         Path file = folder.resolve(FILE);
         FileChannel channel = null;
+        Path key = null;
         try {
             Files.createDirectories(folder);
+            Path real = folder.toRealPath();
+            if (!HELD.add(real)) {
+                throw new UserException(folder + " is in use by another run (this process holds " + file
+                        + "); wait for that run to end or choose another folder");
+            }
+            key = real;
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             FileLock lock;
@@ -57,15 +74,19 @@ public final class FolderLock implements AutoCloseable {
             if (lock == null) {
                 String holder = holder(channel);
                 channel.close();
+                HELD.remove(key);
                 throw new UserException(folder + " is in use by another run (" + holder + " holds " + file
                         + "); wait for that run to end or choose another folder");
             }
             byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(pid), 0);
-            return new FolderLock(channel, lock);
+            return new FolderLock(key, channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
+            if (key != null) {
+                HELD.remove(key);
+            }
             throw new UserException("cannot claim folder " + folder + " (lock file " + file + "): "
                     + AtomicFiles.reason(e));
         }
@@ -98,7 +119,11 @@ public final class FolderLock implements AutoCloseable {
         try {
             lock.release();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                HELD.remove(key);
+            }
         }
     }
 }
