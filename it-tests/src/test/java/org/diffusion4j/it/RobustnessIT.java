@@ -78,8 +78,8 @@ class RobustnessIT {
         assertThat(JSON.readTree(checkpoint.metadata().get("manifest")).get("seed").asLong()).isEqualTo(seed);
         assertThat(Files.readAllLines(out.resolve("losses.csv"))).as("losses.csv: header and one row per step")
                 .hasSize(steps + 1);
-        assertThat(names(out)).containsExactlyInAnyOrder(".lock", "checkpoint.safetensors", "manifest.json",
-                "losses.csv", "loss.png");
+        assertThat(names(out)).as("no temporary file left").containsExactlyInAnyOrder(".lock", "checkpoint.safetensors",
+                "manifest.json", "losses.csv", "loss.png");
     }
 
     @Test

@@ -64,7 +64,8 @@ final class TrainCommand {
             }
             Path dir = Path.of(cl.getOptionValue("resume"));
             Path checkpoint = Checkpoints.locate(dir);
-            // Claimed before the checkpoint is read: a second resume of the same run is refused here.
+            Checkpoints.read(checkpoint);   // a damaged checkpoint is refused before the folder is claimed
+            // a second resume of the same run is refused here; the checkpoint is read again under the claim
             try (FolderLock held = claimRunFolder(Files.isDirectory(dir) ? dir : checkpoint.toAbsolutePath().getParent())) {
                 SafetensorsFile resumeFrom = Checkpoints.read(checkpoint);
                 PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(resumeFrom), checkpoint.toString(), true);

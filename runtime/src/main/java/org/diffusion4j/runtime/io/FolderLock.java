@@ -23,6 +23,9 @@ import org.diffusion4j.runtime.UserException;
  * killed or not, so a {@code .lock} file left behind by a killed run never blocks the next one. The
  * file is therefore never deleted (deleting it would let two later processes lock two different
  * files of the same name). It holds the process id of the current holder, for the message.
+ *
+ * <p>While the claim is held, this process must not open and close the lock file in any other way:
+ * on POSIX systems closing any descriptor of a file drops every lock the process has on it.
  */
 public final class FolderLock implements AutoCloseable {
 
