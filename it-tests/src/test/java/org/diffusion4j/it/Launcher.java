@@ -122,6 +122,11 @@ final class Launcher {
             return process.isAlive();
         }
 
+        /** What the process has written to stderr so far (it may still be running). */
+        String stderrSoFar() {
+            return text(stderr);
+        }
+
         /** Kills the process (SIGKILL: no shutdown hooks, as when a machine loses power) and waits. */
         Result kill() {
             process.destroyForcibly();

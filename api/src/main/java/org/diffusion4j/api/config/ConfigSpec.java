@@ -1,5 +1,7 @@
 package org.diffusion4j.api.config;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -80,21 +82,12 @@ public final class ConfigSpec {
         try {
             return switch (o.type()) {
                 case INT -> {
-                    long l;
-                    if (v instanceof Number n) {
-                        double d = n.doubleValue();
-                        if (d != Math.rint(d)) {
-                            throw new ConfigException(bad);
-                        }
-                        l = n.longValue();
-                    } else {
-                        l = Long.parseLong(v.toString().trim());
-                    }
-                    if (l > Integer.MAX_VALUE || l < Integer.MIN_VALUE) {
+                    Integer i = exactInt(v);
+                    if (i == null) {
                         throw new ConfigException(bad);
                     }
-                    checkRange(bad, o, l);
-                    yield (int) l;
+                    checkRange(bad, o, i);
+                    yield i;
                 }
                 case DOUBLE -> {
                     double d = v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString().trim());
@@ -130,6 +123,38 @@ public final class ConfigSpec {
             };
         } catch (NumberFormatException e) {
             throw new ConfigException(bad);
+        }
+    }
+
+    /**
+     * The value as an int, exactly; {@code null} for a fraction (1.5) or a value beyond int (such as
+     * 2^64 + 5, which {@code longValue()} would wrap to 5).
+     */
+    private static Integer exactInt(Object v) {
+        BigDecimal exact;
+        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            exact = BigDecimal.valueOf(((Number) v).longValue());
+        } else if (v instanceof BigInteger b) {
+            exact = new BigDecimal(b);
+        } else if (v instanceof BigDecimal b) {
+            exact = b;
+        } else if (v instanceof Number n) {
+            double d = n.doubleValue();
+            if (!Double.isFinite(d)) {
+                return null;
+            }
+            exact = new BigDecimal(d);
+        } else {
+            try {
+                exact = new BigDecimal(Long.parseLong(v.toString().trim()));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        try {
+            return exact.intValueExact();
+        } catch (ArithmeticException e) {
+            return null;
         }
     }
 

@@ -227,6 +227,10 @@ public final class PointFiles {
                 throw new DataException("data file " + file + " is not a .npy file (bad magic)");
             }
             int major = magic[6];
+            if (major < 1 || major > 3) {
+                throw new DataException("data file " + file + " has .npy format version " + major + "."
+                        + magic[7] + "; supported: 1.0, 2.0, 3.0");
+            }
             byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
             if (lenBytes.length < (major == 1 ? 2 : 4)) {
                 throw new DataException("data file " + file + " is truncated inside its .npy header");
@@ -235,14 +239,26 @@ public final class PointFiles {
             long headerLen = major == 1 ? (lb.getShort() & 0xffff) : (lb.getInt() & 0xffffffffL);
             if (headerLen > 1 << 20) {
                 throw new DataException("data file " + file + " has an implausible .npy header length "
-                        + headerLen);
+                        + headerLen + " (at most " + (1 << 20) + " bytes)");
+            }
+            if (headerLen == 0) {
+                throw new DataException("data file " + file + " has an empty .npy header (length 0; expected"
+                        + " a dict with 'descr', 'fortran_order' and 'shape')");
             }
             byte[] headerBytes = in.readNBytes((int) headerLen);
             if (headerBytes.length < headerLen) {
                 throw new DataException("data file " + file + " is truncated inside its .npy header");
             }
-            String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+            String header = new String(headerBytes, StandardCharsets.ISO_8859_1).strip();
+            if (!header.startsWith("{") || !header.endsWith("}")) {
+                throw new DataException("data file " + file + " has a malformed .npy header: not a dict in"
+                        + " braces {...} (unterminated or truncated?)");
+            }
             String descr = field(header, "descr", file);
+            if (descr.length() < 2) {
+                throw new DataException("data file " + file + " has a malformed .npy dtype '" + descr
+                        + "'; allowed: float32 (<f4), float64 (<f8)");
+            }
             boolean fortran = field(header, "fortran_order", file).startsWith("True");
             String shape = field(header, "shape", file);
             String[] dims = shape.replaceAll("[()\\s]", "").split(",");
@@ -258,10 +274,14 @@ public final class PointFiles {
                 n = Integer.parseInt(dims[0]);
                 for (int k = 1; k < dims.length; k++) {
                     sampleShape[k - 1] = Integer.parseInt(dims[k]);
-                    d *= sampleShape[k - 1];
                 }
             } catch (NumberFormatException e) {
-                throw new DataException("data file " + file + " has a malformed .npy shape " + shape);
+                throw new DataException("data file " + file + " has a malformed .npy shape " + shape
+                        + " (dimensions must be integers from 0 to " + Integer.MAX_VALUE + ")");
+            }
+            if (n < 0) {
+                throw new DataException("data file " + file + " has shape " + shape
+                        + "; a negative count of samples");
             }
             for (int s : sampleShape) {
                 if (s < 1) {
@@ -269,9 +289,18 @@ public final class PointFiles {
                             + "; every sample dimension must be at least 1");
                 }
             }
-            if (n < 0 || (long) n * d > Integer.MAX_VALUE - 8) {
-                throw new DataException("data file " + file + " has shape " + shape
-                        + ", too many values for one array (at most " + (Integer.MAX_VALUE - 8) + ")");
+            long limit = Integer.MAX_VALUE - 8;
+            long perSample = 1;
+            for (int k = 0; k <= sampleShape.length; k++) {
+                // checked at every factor, so the product cannot overflow a long on the way
+                d *= k < sampleShape.length ? sampleShape[k] : n;
+                if (k < sampleShape.length) {
+                    perSample = d;
+                }
+                if (d > limit) {
+                    throw new DataException("data file " + file + " has shape " + shape
+                            + ", too many values for one array (at most " + limit + ")");
+                }
             }
             ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             String type = descr.substring(1);
@@ -281,7 +310,7 @@ public final class PointFiles {
                 default -> throw new DataException("data file " + file + " has dtype " + descr
                         + "; allowed: float32 (<f4), float64 (<f8)");
             };
-            int total = (int) (n * d);
+            int total = (int) d;
             float[] v = new float[total];
             // In chunks, so a large file never needs its bytes and its floats in memory at once.
             byte[] chunk = new byte[width * 8192];
@@ -295,7 +324,13 @@ public final class PointFiles {
                 }
                 ByteBuffer b = ByteBuffer.wrap(chunk, 0, got).order(order);
                 for (int k = 0; k < count; k++) {
-                    v[i + k] = width == 4 ? b.getFloat() : (float) b.getDouble();
+                    float value = width == 4 ? b.getFloat() : (float) b.getDouble();
+                    if (!Float.isFinite(value)) {
+                        throw new DataException("data file " + file + " holds a non-finite value " + value
+                                + " at index " + (i + k) + " (sample " + (i + k) / perSample
+                                + "); data must be finite numbers");
+                    }
+                    v[i + k] = value;
                 }
                 i += count;
             }
@@ -309,12 +344,21 @@ public final class PointFiles {
             throw new DataException("data file " + file + " has a .npy header without '" + key + "'");
         }
         int colon = header.indexOf(':', i);
+        if (colon < 0) {
+            throw new DataException("data file " + file + " has a malformed .npy header: no value for '"
+                    + key + "'");
+        }
         String rest = header.substring(colon + 1).trim();
+        int end = rest.startsWith("(") ? rest.indexOf(')') : rest.startsWith("'") ? rest.indexOf('\'', 1) : 0;
+        if (end < 0) {
+            throw new DataException("data file " + file + " has a malformed .npy header: the value of '"
+                    + key + "' is not terminated");
+        }
         if (rest.startsWith("(")) {
-            return rest.substring(0, rest.indexOf(')') + 1);
+            return rest.substring(0, end + 1);
         }
         if (rest.startsWith("'")) {
-            return rest.substring(1, rest.indexOf('\'', 1));
+            return rest.substring(1, end);
         }
         return rest;
     }

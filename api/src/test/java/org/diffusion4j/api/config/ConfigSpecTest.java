@@ -82,4 +82,18 @@ class ConfigSpecTest {
         assertThatThrownBy(() -> ConfigSpec.builder().choice("x", "c", List.of("a", "b"), "d"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void integersAreConvertedExactlyNeverWrappedOrTruncated() {
+        // 2^64 + 5 wraps to 5 through longValue(); 1.5 truncates to 1
+        for (Object v : List.of(new java.math.BigInteger("18446744073709551621"), 1.5, 4294967301L, "18446744073709551621",
+                1e300, "1.5")) {
+            assertThatThrownBy(() -> spec.resolve("training", Map.of("steps", v, "file", "a")))
+                    .as("%s", v).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("'steps' = '" + v + "'").hasMessageContaining("an integer in [1, 1000]");
+        }
+        assertThat(spec.resolve("t", Map.of("steps", 7.0, "file", "a")).getInt("steps")).isEqualTo(7);
+        assertThat(spec.resolve("t", Map.of("steps", new java.math.BigInteger("8"), "file", "a")).getInt("steps"))
+                .isEqualTo(8);
+    }
 }

@@ -116,4 +116,48 @@ class PointFilesTest {
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("[1, 2, 2]").hasMessageContaining(".npy");
     }
+
+    @Test
+    void nonFiniteValuesAndMalformedHeadersAreOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+        String good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+        float[] nan = {1, 2, Float.NaN, 4};
+        assertRefused(dir, "nan.npy", npy(1, good, -1, nan), "non-finite value NaN at index 2");
+        assertRefused(dir, "unterminated.npy", npy(1, "{'descr': '<f4', 'shape': (2, 2", -1, new float[0]),
+                "malformed .npy header");
+        assertRefused(dir, "openquote.npy", npy(1, "{'fortran_order': False, 'shape': (2, 2), 'descr': '<f4}", -1,
+                new float[0]), "not terminated");
+        assertRefused(dir, "empty.npy", npy(1, "{}", -1, new float[0]), "without 'descr'");
+        assertRefused(dir, "negative.npy", npy(1, good.replace("(2, 2)", "(-2, 2)"), -1, new float[0]),
+                "negative count");
+        assertRefused(dir, "overflow.npy", npy(1, good.replace("(2, 2)", "(2147483647, 2147483647, 2147483647, 2147483647)"),
+                -1, new float[0]), "too many values");
+        assertRefused(dir, "length.npy", npy(2, good, 0xFFFFFFFFL, new float[0]), "header length 4294967295");
+        assertRefused(dir, "zero.npy", npy(2, good, 0, new float[0]), "empty .npy header");
+    }
+
+    private static void assertRefused(Path dir, String name, byte[] bytes, String problem) throws Exception {
+        Path f = Files.write(dir.resolve(name), bytes);
+        assertThatThrownBy(() -> PointFiles.read(f)).as(name).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name).hasMessageContaining(problem)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    /** An .npy of the given version and header; {@code length} overrides the header length when not negative. */
+    private static byte[] npy(int major, String header, long length, float[] values) {
+        byte[] h = header.getBytes(StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + h.length + 4 * values.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) major, 0});
+        long len = length < 0 ? h.length : length;
+        if (major == 1) {
+            b.putShort((short) len);
+        } else {
+            b.putInt((int) len);
+        }
+        b.put(h);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
 }

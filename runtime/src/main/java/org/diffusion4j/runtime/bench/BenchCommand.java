@@ -73,6 +73,9 @@ public final class BenchCommand {
             throw new UserException(outFile + " already exists; choose another --out (existing outputs are never"
                     + " overwritten)");
         }
+        if (outFile != null) {
+            AtomicFiles.requireWritableFolder("--out " + outFile, outFile.toAbsolutePath().getParent());
+        }
         boolean quick = cl.hasOption("quick");
         ArrayNode plans = Manifest.JSON.createArrayNode();
         selected.forEach(w -> plans.add(w.plan(quick)));
@@ -148,7 +151,7 @@ public final class BenchCommand {
         }
         out.println("other processes' load (cores busy, mean over the workloads; 0 = otherwise idle machine): " + load);
         if (outFile != null) {
-            AtomicFiles.writeString(outFile, Manifest.toJson(report));
+            AtomicFiles.createNewString(outFile, Manifest.toJson(report));
             out.println("results: " + outFile);
         }
         return 0;

@@ -83,6 +83,7 @@ public final class ClassifierCommand {
         if (Files.exists(file)) {
             throw new UserException(file + " already exists; choose another --out (existing outputs are never overwritten)");
         }
+        CliSupport.requireWritableParent("--out", file);
         Map<String, Object> raw = new LinkedHashMap<>();
         for (OptionSpec s : ClassifierTraining.OPTIONS.options()) {
             if (cl.hasOption(s.name())) {

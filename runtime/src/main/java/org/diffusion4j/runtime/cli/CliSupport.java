@@ -17,6 +17,7 @@ import org.diffusion4j.runtime.engine.Checkpoints;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.RunModule;
 import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.FolderLock;
 import org.diffusion4j.runtime.io.SafetensorsFile;
 import org.diffusion4j.runtime.plugin.PluginManager;
 import org.diffusion4j.runtime.spec.PipelineSpec;
@@ -67,15 +68,18 @@ final class CliSupport {
         return samples.resolveSibling((dot > 0 ? n.substring(0, dot) : n) + ".manifest.json");
     }
 
-    /** Writes .npy (float32) or .csv, chosen by the file's extension (checked up front by {@link #requireNewPointFile}). */
+    /**
+     * Writes .npy (float32) or .csv, chosen by the file's extension (checked up front by {@link #requireNewPointFile});
+     * refuses, overwriting nothing, when the file appeared since that check.
+     */
     static void writePoints(Path file, PointSet points) throws IOException {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
-            AtomicFiles.writeBytes(file, PointFiles.toNpy(points));
+            AtomicFiles.createNewBytes(file, PointFiles.toNpy(points));
             return;
         }
         StringWriter w = new StringWriter();
         PointFiles.writeCsv(points, w);
-        AtomicFiles.writeString(file, w.toString());
+        AtomicFiles.createNewString(file, w.toString());
     }
 
     static void requireNewPointFile(Path file) {
@@ -84,12 +88,26 @@ final class CliSupport {
             throw new UserException("--out " + file + ": sample files end in .csv or .npy");
         }
         requireNew(file);
+        requireWritableParent("--out", file);
     }
 
     static void requireNew(Path file) {
         if (Files.exists(file)) {
             throw new UserException(file + " already exists; choose another --out (existing outputs are never overwritten)");
         }
+    }
+
+    /** Before any work: the folder an output file goes to can be written (see {@link #requireWritablePlace}). */
+    static void requireWritableParent(String option, Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            requireWritablePlace(option + " " + file, parent);
+        }
+    }
+
+    /** Before any work: {@code folder} is, or can be created as, a folder this process can write in. */
+    static void requireWritablePlace(String what, Path folder) {
+        AtomicFiles.requireWritableFolder(what, folder);
     }
 
     static int positive(String option, String value) {
@@ -104,12 +122,13 @@ final class CliSupport {
         throw new UserException(option + " must be a positive integer, got '" + value + "'");
     }
 
+    /** True for a folder holding nothing but, perhaps, the lock file of a claim (see {@link FolderLock}). */
     static boolean isEmptyDir(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return false;
         }
         try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.allMatch(f -> f.getFileName().toString().equals(FolderLock.FILE));
         }
     }
 

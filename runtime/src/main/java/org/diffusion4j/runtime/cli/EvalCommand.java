@@ -100,13 +100,14 @@ final class EvalCommand {
         Path outFile = cl.hasOption("out") ? Path.of(cl.getOptionValue("out")) : null;
         if (outFile != null) {
             requireNew(outFile);
+            requireWritableParent("--out", outFile);
         }
         PluginManager pm = plugins(cl);
         ObjectNode json = model ? likelihoods(cl, pm) : metricScores(cl, pm);
         String text = Manifest.toJson(json);
         out.println(text);
         if (outFile != null) {
-            AtomicFiles.writeString(outFile, text);
+            AtomicFiles.createNewString(outFile, text);
         }
         return 0;
     }

@@ -29,6 +29,7 @@ import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.TrainingState;
 import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.FolderLock;
 import org.diffusion4j.runtime.io.Plots;
 import org.diffusion4j.runtime.plugin.PluginManager;
 import org.diffusion4j.runtime.spec.PipelineSpec;
@@ -64,17 +65,17 @@ final class QuickstartCommand {
         Path dir;
         if (cl.hasOption("out")) {
             dir = Path.of(cl.getOptionValue("out"));
-            if (Files.exists(dir) && !isEmptyDir(dir)) {
-                throw new UserException("--out " + dir + " already exists and is not empty; choose another folder");
-            }
+            requireEmptyOut(dir);
         } else {
             dir = Path.of("quickstart-out");
-            for (int i = 2; Files.exists(dir); i++) {
+            for (int i = 2; Files.exists(dir) && !isEmptyDir(dir); i++) {
                 dir = Path.of("quickstart-out-" + i);
             }
         }
+        requireWritablePlace("--out " + dir, dir);
         PluginManager pm = plugins(cl);
-        try (Backend backend = backend(cl, pm)) {
+        try (Backend backend = backend(cl, pm); FolderLock held = new TrainCommand(out, err).claimRunFolder(dir)) {
+            requireEmptyOut(dir);   // again under the claim: another run may have filled it meanwhile
             Pipeline p = assemble(spec, pm, backend);
             err.println("quickstart: flow matching on two Gaussians; output in " + dir.toAbsolutePath());
             long t0 = System.nanoTime();
@@ -102,7 +103,7 @@ final class QuickstartCommand {
             }
             ObjectNode floor = metrics.putObject("floor");
             Evaluation.score(p.metrics(), reference, test).forEach(floor::put);
-            AtomicFiles.writeString(dir.resolve("metrics.json"), Manifest.toJson(metrics));
+            AtomicFiles.createNewString(dir.resolve("metrics.json"), Manifest.toJson(metrics));
 
             List<Plots.Panel> panels = new ArrayList<>();
             panels.add(new Plots.Panel("data (held-out)", xy(test), new java.awt.Color(40, 40, 40)));
@@ -123,6 +124,12 @@ final class QuickstartCommand {
             out.println("outputs: " + dir.toAbsolutePath());
         }
         return 0;
+    }
+
+    private static void requireEmptyOut(Path dir) throws java.io.IOException {
+        if (Files.exists(dir) && !isEmptyDir(dir)) {
+            throw new UserException("--out " + dir + " already exists and is not empty; choose another folder");
+        }
     }
 
     private static float[] xy(PointSet s) {

@@ -224,15 +224,6 @@ final class SampleCommand {
                 total -> Progress.forConsole("sample " + label, total));
         double seconds = (System.nanoTime() - t0) / 1e9;
         String blowUp = SampleRange.warning(samples, SampleRange.of(p.dataset()), p, label);
-        writePoints(outFile, samples);
-        if (images) {
-            // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file,
-            // or, for several classes, the first 10 of each class in a row of its own
-            writeGrid(samples, conditional.classes(), p.dataset().classNames(), grid);
-            if (preview != null) {
-                preview.write();
-            }
-        }
         Map<String, Object> info = new LinkedHashMap<>(extra);
         info.put("sampler", label);
         if (conditional.labels() != null) {
@@ -244,7 +235,30 @@ final class SampleCommand {
         if (blowUp != null) {
             info.put("warning", blowUp);
         }
-        AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+        // Every file is published create-new; when one was taken by another writer meanwhile, the
+        // ones this run had published are taken back, so no sample file is left with a stranger's
+        // manifest or grid.
+        List<Path> published = new ArrayList<>();
+        try {
+            writePoints(outFile, samples);
+            published.add(outFile);
+            if (images) {
+                // A person looks at images, not at an .npy: the first 100 as a 10-wide grid beside the file,
+                // or, for several classes, the first 10 of each class in a row of its own
+                writeGrid(samples, conditional.classes(), p.dataset().classNames(), grid);
+                published.add(grid);
+                if (preview != null) {
+                    preview.write();
+                    published.add(preview.file);
+                }
+            }
+            AtomicFiles.createNewString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+        } catch (UserException e) {
+            for (Path f : published) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+            throw e;
+        }
         err.printf(Locale.ROOT, "%s: %d samples in %.2f s -> %s%n", label, samples.count(), seconds, outFile);
         if (blowUp != null) {
             err.println(blowUp);
@@ -260,7 +274,7 @@ final class SampleCommand {
             int rows = (head.count() + 9) / 10;
             List<String> rowNames = classes.size() != 1 ? null
                     : java.util.Collections.nCopies(rows, rowName.apply(classes.get(0)));
-            ImageGrid.write(head, 10, rowNames, grid);
+            ImageGrid.writeNew(head, 10, rowNames, grid);
             return;
         }
         int[] labels = samples.labels();
@@ -280,7 +294,7 @@ final class SampleCommand {
                 }
             }
         }
-        ImageGrid.write(new PointSet(samples.sampleShape(), values, chosen), per,
+        ImageGrid.writeNew(new PointSet(samples.sampleShape(), values, chosen), per,
                 classes.stream().map(rowName::apply).toList(), grid);
     }
 
@@ -321,7 +335,7 @@ final class SampleCommand {
             for (int r = 0; r < rows.size(); r++) {
                 System.arraycopy(rows.get(r), 0, values, r * columns * d, columns * d);
             }
-            ImageGrid.write(new PointSet(shape, values, null), columns, names, file);
+            ImageGrid.writeNew(new PointSet(shape, values, null), columns, names, file);
         }
     }
 

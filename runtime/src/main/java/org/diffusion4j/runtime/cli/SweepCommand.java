@@ -110,6 +110,7 @@ public final class SweepCommand {
         }
         Path jsonFile = Path.of(cl.getOptionValue("out"));
         Path mdFile = jsonFile.resolveSibling(jsonFile.getFileName().toString().replaceFirst("\\.json$", "") + ".md");
+        CliSupport.requireWritableParent("--out", jsonFile);
         for (Path f : List.of(jsonFile, mdFile)) {
             if (Files.exists(f)) {
                 throw new UserException(f + " already exists; choose another --out (existing outputs are never overwritten)");
@@ -256,8 +257,13 @@ public final class SweepCommand {
                 md.append(markdown(metricNames.get(m) + " (floor " + format(floor.get(metricNames.get(m))) + ")",
                         rowNames, columnNames, scores[m], refused)).append('\n');
             }
-            AtomicFiles.writeString(jsonFile, Manifest.toJson(json));
-            AtomicFiles.writeString(mdFile, md.toString());
+            AtomicFiles.createNewString(jsonFile, Manifest.toJson(json));
+            try {
+                AtomicFiles.createNewString(mdFile, md.toString());
+            } catch (UserException e) {
+                Files.deleteIfExists(jsonFile);   // not one run's table beside another's
+                throw e;
+            }
             out.print(md);
             err.println("sweep: " + jsonFile + ", " + mdFile + (runnable < rows.size() * columns.size()
                     ? " (" + (rows.size() * columns.size() - runnable) + " of " + rows.size() * columns.size()

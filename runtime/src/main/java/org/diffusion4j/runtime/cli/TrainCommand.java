@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -21,6 +22,7 @@ import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.Trainer;
 import org.diffusion4j.runtime.engine.TrainingState;
 import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.FolderLock;
 import org.diffusion4j.runtime.io.Plots;
 import org.diffusion4j.runtime.io.Progress;
 import org.diffusion4j.runtime.io.SafetensorsFile;
@@ -29,6 +31,9 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
 
 /** The {@code train} command: a run folder from a spec, or {@code --resume} of one. */
 final class TrainCommand {
+
+    /** The files a training run writes into its folder (their stale temporary files are removed). */
+    static final List<String> RUN_FILES = List.of(Checkpoints.FILE, "manifest.json", "losses.csv", "loss.png");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -53,36 +58,68 @@ final class TrainCommand {
             return 0;
         }
         PluginManager pm = plugins(cl);
-        Path dir;
-        PipelineSpec spec;
-        SafetensorsFile resumeFrom = null;
-        Path checkpoint = null;
         if (cl.hasOption("resume")) {
             if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out")) {
                 throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set and --out");
             }
-            dir = Path.of(cl.getOptionValue("resume"));
-            checkpoint = Checkpoints.locate(dir);
-            resumeFrom = Checkpoints.read(checkpoint);
-            spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
-        } else {
-            if (!cl.hasOption("spec") || !cl.hasOption("out")) {
-                throw new UserException("train needs --spec FILE and --out DIR (or --resume DIR)");
+            Path dir = Path.of(cl.getOptionValue("resume"));
+            Path checkpoint = Checkpoints.locate(dir);
+            Checkpoints.read(checkpoint);   // a damaged checkpoint is refused before the folder is claimed
+            // a second resume of the same run is refused here; the checkpoint is read again under the claim
+            try (FolderLock held = claimRunFolder(Files.isDirectory(dir) ? dir : checkpoint.toAbsolutePath().getParent())) {
+                SafetensorsFile resumeFrom = Checkpoints.read(checkpoint);
+                PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
+                try (Backend backend = backend(cl, pm)) {
+                    trainFrom(assemble(spec, pm, backend), backend, checkpoint, resumeFrom, dir);
+                }
             }
-            spec = PipelineSpec.read(Path.of(cl.getOptionValue("spec"))).with(values(cl.getOptionValues("set")));
-            dir = Path.of(cl.getOptionValue("out"));
-            requireFreshRunFolder(dir);
+            return 0;
         }
+        if (!cl.hasOption("spec") || !cl.hasOption("out")) {
+            throw new UserException("train needs --spec FILE and --out DIR (or --resume DIR)");
+        }
+        PipelineSpec spec = PipelineSpec.read(Path.of(cl.getOptionValue("spec"))).with(values(cl.getOptionValues("set")));
+        Path dir = Path.of(cl.getOptionValue("out"));
+        requireFreshRunFolder(dir);
+        requireWritablePlace("--out " + dir, dir);
         try (Backend backend = backend(cl, pm)) {
             Pipeline p = assemble(spec, pm, backend);
-            TrainingState state = new TrainingState(backend, p.model().network().parameters());
-            if (resumeFrom != null) {
-                Checkpoints.restore(checkpoint, resumeFrom, state);
-                err.println("resuming " + dir + " at step " + state.step());
+            try (FolderLock held = claimRunFolder(dir)) {
+                // under the claim: a run that finished into the same folder meanwhile is found now
+                requireFreshRunFolder(dir);
+                trainFrom(p, backend, null, null, dir);
             }
-            runTraining(p, state, dir);
         }
         return 0;
+    }
+
+    private void trainFrom(Pipeline p, Backend backend, Path checkpoint, SafetensorsFile resumeFrom, Path dir)
+            throws Exception {
+        TrainingState state = new TrainingState(backend, p.model().network().parameters());
+        if (resumeFrom != null) {
+            Checkpoints.restore(checkpoint, resumeFrom, state);
+            err.println("resuming " + dir + " at step " + state.step());
+        }
+        runTraining(p, state, dir);
+    }
+
+    /**
+     * Claims a run folder for this process (see {@link FolderLock}) and deletes the temporary files
+     * that a killed write of one of the run's files left there, saying so on stderr.
+     */
+    FolderLock claimRunFolder(Path dir) throws IOException {
+        FolderLock lock = FolderLock.acquire(dir);
+        try {
+            List<String> removed = AtomicFiles.removeStaleTemps(dir, RUN_FILES);
+            if (!removed.isEmpty()) {
+                err.println("removed " + removed.size() + " stale temporary file" + (removed.size() == 1 ? "" : "s")
+                        + " of an interrupted write from " + dir + ": " + String.join(", ", removed));
+            }
+            return lock;
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     void runTraining(Pipeline p, TrainingState state, Path dir) throws Exception {

@@ -63,6 +63,16 @@ public final class ImageGrid {
         Plots.writePng(png, render(images, columns, rowLabels));
     }
 
+    /**
+     * As {@link #write}, but {@code png} must not exist: an existing file, one that another process
+     * created meanwhile included, is never replaced.
+     *
+     * @throws org.diffusion4j.runtime.UserException when {@code png} exists
+     */
+    public static void writeNew(PointSet images, int columns, List<String> rowLabels, Path png) throws IOException {
+        AtomicFiles.createNewBytes(png, Plots.pngBytes(render(images, columns, rowLabels)));
+    }
+
     /** The grid as an image, without writing it. */
     public static BufferedImage render(PointSet images, int columns, List<String> rowLabels) {
         Objects.requireNonNull(images, "images");

@@ -530,6 +530,11 @@ public final class Plots {
     }
 
     static void writePng(Path png, BufferedImage image) throws IOException {
+        AtomicFiles.writeBytes(png, pngBytes(image));
+    }
+
+    /** The image encoded as PNG, in memory. */
+    static byte[] pngBytes(BufferedImage image) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
         if (!writers.hasNext()) {
@@ -543,6 +548,6 @@ public final class Plots {
         } finally {
             writer.dispose();
         }
-        AtomicFiles.writeBytes(png, bytes.toByteArray());
+        return bytes.toByteArray();
     }
 }

@@ -68,9 +68,25 @@ public final class Safetensors {
      */
     public static void write(Path file, Map<String, ? extends TensorData> tensors, Map<String, String> metadata)
             throws IOException {
+        write(file, tensors, metadata, true);
+    }
+
+    /**
+     * As {@link #write}, but {@code file} must not exist; one created by another process while this
+     * one wrote is not replaced either (see {@link AtomicFiles#createNew}).
+     *
+     * @throws org.diffusion4j.runtime.UserException when {@code file} exists
+     */
+    public static void writeNew(Path file, Map<String, ? extends TensorData> tensors, Map<String, String> metadata)
+            throws IOException {
+        write(file, tensors, metadata, false);
+    }
+
+    private static void write(Path file, Map<String, ? extends TensorData> tensors, Map<String, String> metadata,
+                              boolean replace) throws IOException {
         List<Map.Entry<String, ? extends TensorData>> ordered = layout(tensors);
         byte[] header = header(ordered, metadata);
-        AtomicFiles.write(file, out -> {
+        IoWriter body = out -> {
             ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             buffer.putLong(header.length);
             out.write(buffer.array(), 0, Long.BYTES);
@@ -79,7 +95,12 @@ public final class Safetensors {
             for (Map.Entry<String, ? extends TensorData> e : ordered) {
                 writeData(out, e.getValue(), buffer);
             }
-        });
+        };
+        if (replace) {
+            AtomicFiles.write(file, body);
+        } else {
+            AtomicFiles.createNew(file, body);
+        }
     }
 
     /**

@@ -378,7 +378,7 @@ public final class FeatureClassifier {
             }
         });
         try {
-            Safetensors.write(file, tensors, meta);
+            Safetensors.writeNew(file, tensors, meta);
         } catch (IOException e) {
             throw new UserException("cannot write classifier " + file + ": " + e.getMessage());
         }

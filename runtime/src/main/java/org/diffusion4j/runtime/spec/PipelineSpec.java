@@ -1,12 +1,15 @@
 package org.diffusion4j.runtime.spec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -56,8 +59,16 @@ public final class PipelineSpec {
     private static final Set<String> COMPONENT_SECTIONS = Set.of("dataset", "schedule", "parameterization", "network",
             "loss");
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Largest spec accepted, in bytes (a spec is a page of settings; a huge one is a mistake). */
+    public static final long MAX_BYTES = 1 << 20;
+
+    // A key given twice (a whole section included) is an error, not "the last one wins".
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
     private final ObjectNode root;
     private final String source;
@@ -95,6 +106,12 @@ public final class PipelineSpec {
     public static PipelineSpec read(Path file) {
         String text;
         try {
+            // checked before reading: parsing a file of many megabytes would take minutes
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new UserException("pipeline spec " + file + " is " + size + " bytes, larger than the limit of "
+                        + MAX_BYTES + " bytes (1 MiB); is it the right file?");
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new UserException("pipeline spec not found: " + file);
@@ -111,6 +128,10 @@ public final class PipelineSpec {
 
     /** Parses spec text (JSON when {@code json}, else YAML). */
     public static PipelineSpec parse(String text, String source, boolean json) {
+        if (text.length() > MAX_BYTES) {
+            throw new UserException("pipeline spec " + source + " has " + text.length()
+                    + " characters, more than the limit of " + MAX_BYTES + " (1 MiB)");
+        }
         JsonNode node;
         try {
             node = (json ? JSON : YAML).readTree(text);
@@ -281,10 +302,16 @@ public final class PipelineSpec {
         if (root.has("likelihoods")) {
             likelihoods();
         }
-        if (root.has("seed") && !root.get("seed").canConvertToLong()) {
-            throw new UserException("pipeline spec " + source + ": seed must be an integer, got " + root.get("seed"));
+        if (root.has("seed") && !isLong(root.get("seed"))) {
+            throw new UserException("pipeline spec " + source + ": seed must be an integer in ["
+                    + Long.MIN_VALUE + ", " + Long.MAX_VALUE + "], got " + root.get("seed"));
         }
         metrics();
+    }
+
+    /** True for an integer that fits a long: not 1.5, not 2^64 + 5 (which would wrap). */
+    private static boolean isLong(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong();
     }
 
     /** The seed of the whole run (default 0). */
@@ -401,7 +428,9 @@ public final class PipelineSpec {
             JsonNode v = e.getValue();
             Object value;
             if (v.isIntegralNumber()) {
-                value = v.canConvertToInt() ? (Object) v.asInt() : (Object) v.asLong();
+                // kept exact beyond long (a BigInteger), for the option's range check to refuse by value
+                value = v.canConvertToInt() ? (Object) v.asInt() : v.canConvertToLong() ? (Object) v.asLong()
+                        : (Object) v.bigIntegerValue();
             } else if (v.isNumber()) {
                 value = v.asDouble();
             } else if (v.isBoolean()) {

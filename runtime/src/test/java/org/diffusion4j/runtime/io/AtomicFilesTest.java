@@ -111,6 +111,100 @@ class AtomicFilesTest {
         assertThat(dir.resolve("rel.txt")).hasContent("r");
     }
 
+    @Test
+    void createNewRefusesATargetClaimedWhileItWrote() throws IOException {
+        Path target = dir.resolve("samples.csv");
+        Throwable thrown = catchThrowable(() -> AtomicFiles.createNew(target, out -> {
+            out.write("mine\n".getBytes(StandardCharsets.UTF_8));
+            // another process publishes the same output between the up-front check and our publish
+            Files.writeString(target, "theirs\n");
+        }));
+        assertThat(thrown).isInstanceOf(org.diffusion4j.runtime.UserException.class)
+                .hasMessageContaining(target.toString())
+                .hasMessageContaining("already exists (written by another run meanwhile); nothing was overwritten");
+        assertThat(target).hasContent("theirs");
+        assertThat(listing(dir)).as("no temporary file left").containsExactly(target);
+    }
+
+    @Test
+    void createNewWritesAWholeNewFile() throws IOException {
+        Path target = dir.resolve("x/out.json");
+        AtomicFiles.createNewString(target, "{}\n");
+        assertThat(target).hasContent("{}");
+        assertThat(listing(target.getParent())).containsExactly(target);
+        assertThat(catchThrowable(() -> AtomicFiles.createNewString(target, "other")))
+                .isInstanceOf(org.diffusion4j.runtime.UserException.class);
+        assertThat(target).hasContent("{}");
+    }
+
+    @Test
+    void ofWritersRacingForOneOutputExactlyOneWinsAndTheFileIsWhole() throws Exception {
+        Path target = dir.resolve("raced.bin");
+        int writers = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+        java.util.concurrent.atomic.AtomicInteger won = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            byte fill = (byte) (w + 1);
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    AtomicFiles.createNew(target, out -> {
+                        for (int k = 0; k < 64; k++) {
+                            out.write(filled(fill));
+                        }
+                    });
+                    won.incrementAndGet();
+                } catch (org.diffusion4j.runtime.UserException e) {
+                    refused.incrementAndGet();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(won.get()).isEqualTo(1);
+        assertThat(refused.get()).isEqualTo(writers - 1);
+        byte[] content = Files.readAllBytes(target);
+        assertThat(content).hasSize(64 * 4096);
+        for (byte b : content) {
+            assertThat(b).as("one writer's bytes only").isEqualTo(content[0]);
+        }
+        assertThat(listing(dir)).containsExactly(target);
+    }
+
+    private static byte[] filled(byte b) {
+        byte[] a = new byte[4096];
+        java.util.Arrays.fill(a, b);
+        return a;
+    }
+
+    @Test
+    void staleTemporaryFilesOfTheNamedFilesAreRemovedAndNothingElse() throws IOException {
+        for (String n : List.of(".checkpoint.safetensors.1f3a9c.tmp", ".manifest.json.961fbf313b7e956c.tmp",
+                ".other.ab.tmp", "checkpoint.safetensors", ".checkpoint.safetensors.xyz.tmp", "manifest.json.ab.tmp")) {
+            Files.writeString(dir.resolve(n), "x");
+        }
+        List<String> removed = AtomicFiles.removeStaleTemps(dir, List.of("checkpoint.safetensors", "manifest.json"));
+        assertThat(removed).containsExactly(".checkpoint.safetensors.1f3a9c.tmp", ".manifest.json.961fbf313b7e956c.tmp");
+        assertThat(listing(dir).stream().map(p -> p.getFileName().toString()).toList()).containsExactly(
+                ".checkpoint.safetensors.xyz.tmp", ".other.ab.tmp", "checkpoint.safetensors", "manifest.json.ab.tmp");
+    }
+
+    @Test
+    void aFileOnTheOutputPathIsFoundBeforeAnyWork() throws IOException {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        assertThat(catchThrowable(() -> AtomicFiles.requireWritableFolder("--out afile/x/s.csv", file.resolve("x"))))
+                .isInstanceOf(org.diffusion4j.runtime.UserException.class)
+                .hasMessageContaining("--out afile/x/s.csv").hasMessageContaining("is a file, not a folder");
+        AtomicFiles.requireWritableFolder("--out ok", dir.resolve("missing/folders"));
+        assertThat(dir.resolve("missing")).as("nothing created by the check").doesNotExist();
+        assertThat(listing(dir)).containsExactly(file);
+    }
+
     private static List<Path> listing(Path folder) throws IOException {
         try (Stream<Path> files = Files.list(folder)) {
             return files.sorted().toList();

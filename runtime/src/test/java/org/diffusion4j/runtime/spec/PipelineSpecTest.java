@@ -127,4 +127,36 @@ class PipelineSpecTest {
         assertThatThrownBy(() -> PipelineSpec.parse("likelihoods: [a, b]\n", "s", false))
                 .hasMessageContaining("'likelihoods' must map labels");
     }
+
+    @Test
+    void valuesAreNeverSilentlyChanged() {
+        PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
+        assertThatThrownBy(() -> y.with(List.of("seed=1.5"))).isInstanceOf(UserException.class)
+                .hasMessageContaining("seed").hasMessageContaining("1.5");
+        assertThatThrownBy(() -> y.with(List.of("seed=18446744073709551621"))).isInstanceOf(UserException.class)
+                .hasMessageContaining("18446744073709551621");
+        // kept exact for the option's own range check, not wrapped to 5
+        assertThat(y.with(List.of("training.steps=18446744073709551621")).settings("training").get("steps"))
+                .isEqualTo(new java.math.BigInteger("18446744073709551621"));
+    }
+
+    @Test
+    void aKeyOrSectionGivenTwiceIsRefused() {
+        assertThatThrownBy(() -> PipelineSpec.parse(YAML + "training: {lr: 0.1}\n", "dup.yaml", false))
+                .isInstanceOf(UserException.class).hasMessageContaining("dup.yaml")
+                .hasMessageContaining("Duplicate field 'training'");
+        assertThatThrownBy(() -> PipelineSpec.parse("{\"seed\": 1, \"seed\": 2}", "dup.json", true))
+                .isInstanceOf(UserException.class).hasMessageContaining("Duplicate field 'seed'");
+        assertThatThrownBy(() -> PipelineSpec.parse("network: {name: mlp, width: 3, width: 4}", "k.yaml", false))
+                .isInstanceOf(UserException.class).hasMessageContaining("Duplicate field 'width'");
+    }
+
+    @Test
+    void anOversizeSpecIsRefusedBeforeParsing(@TempDir Path dir) throws Exception {
+        Path big = dir.resolve("big.yaml");
+        Files.writeString(big, "seed: 1\n" + "#".repeat((int) PipelineSpec.MAX_BYTES));
+        assertThatThrownBy(() -> PipelineSpec.read(big)).isInstanceOf(UserException.class)
+                .hasMessageContaining("big.yaml").hasMessageContaining(Long.toString(Files.size(big)))
+                .hasMessageContaining("1048576");
+    }
 }
