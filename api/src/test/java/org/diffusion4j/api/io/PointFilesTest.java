@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.diffusion4j.api.DataException;
 import org.diffusion4j.api.PointSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +138,7 @@ class PointFilesTest {
 
     private static void assertRefused(Path dir, String name, byte[] bytes, String problem) throws Exception {
         Path f = Files.write(dir.resolve(name), bytes);
-        assertThatThrownBy(() -> PointFiles.read(f)).as(name).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> PointFiles.read(f)).as(name).isInstanceOf(DataException.class)
                 .hasMessageContaining(name).hasMessageContaining(problem)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }

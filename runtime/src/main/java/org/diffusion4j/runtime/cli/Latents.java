@@ -17,6 +17,7 @@ import org.apache.commons.cli.Option;
 import org.diffusion4j.api.InvertibleSampler;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.io.PointFiles;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.engine.Inversion;
@@ -183,7 +184,7 @@ final class Latents {
         try {
             samples = Inversion.sampleFrom(p.backend(), p.model(), sampler, latents, p.spec().seed(),
                     p.sampling().getInt("batch-size"), labels, progress("sample " + label));
-        } catch (IllegalArgumentException e) {
+        } catch (ConfigException e) {
             throw new UserException("sampler '" + label + "': " + e.getMessage());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -11,6 +11,7 @@ import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.StepListener;
+import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
@@ -33,13 +34,13 @@ public final class Inversion {
      * The latents of every row of {@code data} under {@code sampler}.
      *
      * @param labels one class per row, or null
-     * @throws IllegalArgumentException where the sampler refuses to invert this model
+     * @throws ConfigException where the sampler refuses to invert this model
      */
     public static PointSet invert(Backend backend, Model model, InvertibleSampler sampler, PointSet data, int batchSize,
                                   int[] labels, IntFunction<Progress> progress) {
         String why = sampler.refuseInversion(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         return Sampling.withFrozenWeights(model, () -> inBatches(backend, model, data, batchSize, labels, progress,
                 "latent", (m, x, noise, listener) -> sampler.invert(m, x, listener), new Rng(0)));
@@ -54,7 +55,7 @@ public final class Inversion {
                                       int batchSize, int[] labels, IntFunction<Progress> progress) {
         String why = sampler.refuse(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         Rng rng = new Rng(seed).split("sampling");
         return Sampling.withFrozenWeights(model, () -> inBatches(backend, model, latents, batchSize, labels, progress,

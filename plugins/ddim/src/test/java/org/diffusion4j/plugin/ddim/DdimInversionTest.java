@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
+import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.InvertibleSampler;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Model;
@@ -71,7 +72,7 @@ class DdimInversionTest {
         assertThat(why).isEqualTo("ddim with eta 0.5 adds noise at every step and cannot be inverted; "
                 + "only eta 0 (deterministic DDIM) is invertible");
         assertThatThrownBy(() -> noisy.invert(model, x, StepListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage(why);
+                .isInstanceOf(ConfigException.class).hasMessage(why);
         assertThat(ddim(Map.of("steps", 20, "variance", "sigma-hat")).refuseInversion(model))
                 .startsWith("ddim with variance sigma-hat adds noise at every step and cannot be inverted");
     }

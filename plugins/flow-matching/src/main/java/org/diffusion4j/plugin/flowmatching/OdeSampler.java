@@ -8,8 +8,8 @@ import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
-import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.api.config.ConfigException;
+import org.diffusion4j.api.tensor.Tensor;
 
 /**
  * Integrates the probability-flow ODE dx = v(x, t) dt ("Unified Perspective on Diffusion and Flow
@@ -75,7 +75,7 @@ public abstract sealed class OdeSampler implements InvertibleSampler permits Eul
     public final Tensor invert(Model model, Tensor x0, StepListener listener) {
         String why = refuseInversion(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         Views.checkStart(name, x0);
         TimeGrid grid = grid(model.schedule());

@@ -9,8 +9,8 @@ import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.TimeGrid;
 import org.diffusion4j.api.View;
-import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.api.config.ConfigException;
+import org.diffusion4j.api.tensor.Tensor;
 
 /**
  * Samples by integrating the probability-flow ODE (Song et al. 2021, Eq. 13; seed 001, Eq. 4)
@@ -131,7 +131,7 @@ public final class ProbabilityFlowOdeSampler implements InvertibleSampler {
     public Tensor invert(Model model, Tensor x0, StepListener listener) {
         String why = refuseInversion(model);
         if (why != null) {
-            throw new IllegalArgumentException(why);
+            throw new ConfigException(why);
         }
         return integrate(model, x0, listener, true).x();
     }
