@@ -19,6 +19,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.Split;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
@@ -197,7 +198,12 @@ final class SampleCommand {
                                   int previewEvery, Map<String, Object> extra) throws IOException {
         int[] shape = p.dataset().sampleShape();
         boolean images = shape.length == 3;
-        Path grid = images ? gridOf(outFile) : null;
+        // Every sample file gets a picture beside it: a grid of images, or 2-D points beside the held-out data
+        boolean scatter = shape.length == 1 && shape[0] == 2;
+        Path grid = images || scatter ? gridOf(outFile) : null;
+        if (scatter) {
+            requireNew(grid);
+        }
         if (images) {
             if (!outFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
                 throw new UserException("--out " + outFile + ": image samples " + java.util.Arrays.toString(shape)
@@ -223,6 +229,14 @@ final class SampleCommand {
             if (preview != null) {
                 preview.write();
             }
+        } else if (scatter) {
+            PlotCommand.scatter(grid, List.of(
+                    PlotCommand.panel("held-out data (test split)", p.dataset().load(Split.TEST), 0),
+                    PlotCommand.panel("samples: " + label + " (" + p.spec().samplers().get(label).name() + ")", samples,
+                            1)));
+        } else {
+            err.println("no picture of " + outFile + ": its samples are " + java.util.Arrays.toString(shape)
+                    + " (pictures are drawn for 2-D points and for images)");
         }
         Map<String, Object> info = new LinkedHashMap<>(extra);
         info.put("sampler", label);
