@@ -19,7 +19,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Metric;

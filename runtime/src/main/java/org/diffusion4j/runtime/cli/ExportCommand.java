@@ -64,7 +64,11 @@ final class ExportCommand {
         }
         Split split = HeldOut.split(cl.getOptionValue("split", "test"));
         Path outFile = Path.of(cl.getOptionValue("out"));
-        requireNewPointFile(outFile);
+        String n = outFile.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!n.endsWith(".csv") && !n.endsWith(".npy")) {
+            throw new UserException("--out " + outFile + ": export writes .csv (points) or .npy (points or images)");
+        }
+        requireNew(outFile);
         PluginManager pm = plugins(cl);
         try (Backend backend = backend(cl, pm)) {
             Dataset d = cl.hasOption("checkpoint")
