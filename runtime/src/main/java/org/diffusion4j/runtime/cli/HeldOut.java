@@ -90,10 +90,15 @@ final class HeldOut {
             throw new UserException(advice + ", but " + manifest + " names no checkpoint; give run:DIR (the run folder)");
         }
         Path recorded = Path.of(checkpoint.asText());
-        // A relative path was relative to where 'sample' ran; beside the manifest is the other likely place
-        if (!recorded.isAbsolute() && !Files.exists(recorded) && manifest.toAbsolutePath().getParent() != null
-                && Files.exists(manifest.toAbsolutePath().getParent().resolve(recorded))) {
-            return manifest.toAbsolutePath().getParent().resolve(recorded);
+        // A relative path was relative to where 'sample' ran; when eval runs elsewhere, the places relative
+        // to the manifest are the likely ones (samples written into the run folder, as quickstart does)
+        Path beside = manifest.toAbsolutePath().getParent();
+        if (!recorded.isAbsolute() && !Files.exists(recorded) && beside != null) {
+            for (Path candidate : List.of(beside.resolve(recorded), beside.resolve(recorded.getFileName()))) {
+                if (Files.isRegularFile(candidate)) {
+                    return candidate;
+                }
+            }
         }
         if (!Files.exists(recorded)) {
             throw new UserException(manifest + " names the checkpoint " + recorded + ", which does not exist (moved?);"
