@@ -91,7 +91,8 @@ final class EvalCommand {
         boolean model = cl.hasOption("checkpoint");
         if (model ? cl.hasOption("samples") || cl.hasOption("reference") || cl.hasOption("metrics")
                 : !cl.hasOption("samples") || !cl.hasOption("reference")) {
-            throw new UserException("eval needs either --samples FILE and --reference " + HeldOut.SYNTAX + ", or --checkpoint PATH");
+            throw new UserException("eval needs either --samples FILE and --reference FILE, or --checkpoint PATH"
+                    + " (--reference also takes run, run:DIR and dataset:NAME)");
         }
         if (!model && (cl.hasOption("likelihood") || cl.hasOption("count") || cl.hasOption("set"))) {
             throw new UserException("--likelihood, --count and --set go with eval --checkpoint");
