@@ -80,6 +80,24 @@ class ResultsIT {
     }
 
     @Test
+    void aPointCloudWithoutTestDataTrainsAndSamplesWithoutTheExtras() throws IOException {
+        StringBuilder csv = new StringBuilder("x,y\n");
+        for (int i = 0; i < 200; i++) {
+            csv.append(Math.cos(i * 0.0314)).append(',').append(Math.sin(i * 0.0314)).append('\n');
+        }
+        Files.writeString(work.resolve("mine.csv"), csv);
+        Path spec = Specs.write(work.resolve("mine.yaml"), Specs.tiny(5, 5, 50)
+                .replace("{name: two-gaussians, count: 1000}", "{name: points, train: mine.csv}"));
+        Launcher.Result r = Checks.succeeded(d4j.run("train", "--spec", spec.toString(), "--out", "mine"));
+        assertThat(r.stderr()).as(r.describe()).contains("no end-of-training metrics", "no test split");
+        assertThat(work.resolve("mine/metrics.json")).doesNotExist();
+        Launcher.Result s = Checks.succeeded(d4j.run("sample", "--checkpoint", "mine", "--out", "mine-s.csv"));
+        Checks.pointsCsv(work.resolve("mine-s.csv"), 50);
+        assertThat(pngSize(work.resolve("mine-s.png"))).as("the samples alone\n%s", s.describe())
+                .containsExactly(480, 480);
+    }
+
+    @Test
     void evalAgainstTheRunEqualsEvalAgainstItsExportedTestSplit() throws IOException {
         Launcher.Result export = Checks.succeeded(d4j.run("export", "--checkpoint", run.toString(), "--split", "test",
                 "--out", "test.csv"));

@@ -140,6 +140,20 @@ final class HeldOut {
                 spec.component("dataset"), 0, 0);
     }
 
+    /**
+     * A split of {@code d} for an extra that the command can do without (a picture's held-out panel, the
+     * end-of-training metrics), or null when the dataset cannot give it (a user's point cloud given
+     * without test data): then one line on {@code err} says what is left out and why.
+     */
+    static PointSet splitOrNull(Dataset d, Split split, java.io.PrintStream err, String leftOut) {
+        try {
+            return d.load(split);
+        } catch (RuntimeException e) {
+            err.println(leftOut + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     /** A split by its name on the command line. */
     static Split split(String text) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {

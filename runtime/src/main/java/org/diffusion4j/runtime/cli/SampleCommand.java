@@ -201,8 +201,10 @@ final class SampleCommand {
         // Every sample file gets a picture beside it: a grid of images, or 2-D points beside the held-out data
         boolean scatter = shape.length == 1 && shape[0] == 2;
         Path grid = images || scatter ? gridOf(outFile) : null;
+        PointSet heldOut = null;
         if (scatter) {
             requireNew(grid);
+            heldOut = HeldOut.splitOrNull(p.dataset(), Split.TEST, err, "no held-out data beside the samples in " + grid);
         }
         if (images) {
             if (!outFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
@@ -230,10 +232,13 @@ final class SampleCommand {
                 preview.write();
             }
         } else if (scatter) {
-            PlotCommand.scatter(grid, List.of(
-                    PlotCommand.panel("held-out data (test split)", p.dataset().load(Split.TEST), 0),
-                    PlotCommand.panel("samples: " + label + " (" + p.spec().samplers().get(label).name() + ")", samples,
-                            1)));
+            List<org.diffusion4j.runtime.io.Plots.Panel> panels = new ArrayList<>();
+            if (heldOut != null) {
+                panels.add(PlotCommand.panel("held-out data (test split)", heldOut, 0));
+            }
+            panels.add(PlotCommand.panel("samples: " + label + " (" + p.spec().samplers().get(label).name() + ")",
+                    samples, 1));
+            PlotCommand.scatter(grid, panels);
         } else {
             err.println("no picture of " + outFile + ": its samples are " + java.util.Arrays.toString(shape)
                     + " (pictures are drawn for 2-D points and for images)");

@@ -120,14 +120,19 @@ final class TrainCommand {
                     : "metric"));
             return;
         }
+        PointSet test = HeldOut.splitOrNull(p.dataset(), Split.TEST, err, "train: no end-of-training metrics");
+        PointSet reference = test == null ? null
+                : HeldOut.splitOrNull(p.dataset(), Split.REFERENCE, err, "train: no end-of-training metrics");
+        if (reference == null) {
+            return;
+        }
         String label = p.samplers().keySet().iterator().next();
         Path file = dir.resolve(Checkpoints.FILE);
         loadWeights(file, Checkpoints.read(file), p);
         PointSet samples = Sampling.sample(p.backend(), p.model(), p.samplers().get(label), shape, p.spec().seed(),
                 count, p.sampling().getInt("batch-size"), null, Guidance.NONE, StepListener.NONE,
                 total -> Progress.forConsole("sample " + label, total));
-        PointSet test = p.dataset().load(Split.TEST);
-        PointSet floorSamples = p.dataset().load(Split.REFERENCE).head(samples.count());
+        PointSet floorSamples = reference.head(samples.count());
         Map<String, Double> scores = Evaluation.score(p.metrics(), samples, test);
         Map<String, Double> floor = Evaluation.score(p.metrics(), floorSamples, test);
         ObjectNode json = Manifest.JSON.createObjectNode();
