@@ -84,6 +84,11 @@ final class CliSupport {
 
     static void requireNewPointFile(Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".png")) {
+            throw new UserException("--out " + file + ": samples are written as .csv (points) or .npy (points or"
+                    + " images), and their picture as a .png beside them: give --out " + siblingOf(file, ".csv")
+                    + " to get " + file + " too");
+        }
         if (!n.endsWith(".csv") && !n.endsWith(".npy")) {
             throw new UserException("--out " + file + ": sample files end in .csv or .npy");
         }

@@ -19,7 +19,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.diffusion4j.api.Dataset;
 import org.diffusion4j.api.Kind;
 import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Metric;
@@ -34,6 +33,7 @@ import org.diffusion4j.runtime.engine.Evaluation;
 import org.diffusion4j.runtime.engine.Manifest;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.io.AtomicFiles;
+import org.diffusion4j.runtime.io.Progress;
 import org.diffusion4j.runtime.io.SafetensorsFile;
 import org.diffusion4j.runtime.plugin.PluginManager;
 import org.diffusion4j.runtime.quality.FeatureClassifier;
@@ -60,10 +60,12 @@ final class EvalCommand {
     int eval(String[] args) throws Exception {
         Options o = compute();
         o.addOption(Option.builder().longOpt("samples").hasArg().argName("FILE").desc("generated points or images (.csv or .npy)").build());
-        o.addOption(Option.builder().longOpt("reference").hasArg().argName("FILE|dataset:NAME")
-                .desc("held-out data: a .csv or .npy file, or dataset:NAME for the test split of a dataset (its"
-                        + " defaults, e.g. dataset:fashion-mnist), which also reports the floor: the dataset's reference"
-                        + " split scored the same way, as many samples").build());
+        o.addOption(Option.builder().longOpt("reference").hasArg().argName(HeldOut.SYNTAX)
+                .desc("held-out data: 'run' for the test split of the run that made the samples (found through the"
+                        + " manifest beside them), run:DIR for that of the run in DIR, dataset:NAME for the test split of"
+                        + " a dataset with its defaults (e.g. dataset:fashion-mnist), or a .csv or .npy file; all but a"
+                        + " file also report the floor: a second held-out split (the reference split) scored the same"
+                        + " way, as many points as samples").build());
         o.addOption(Option.builder().longOpt("metrics").hasArg().argName("LIST")
                 .desc("comma-separated metric names (default: sliced-w2,mmd2,energy; with --classifier:"
                         + " frechet,kid,class-accuracy)").build());
@@ -82,14 +84,15 @@ final class EvalCommand {
                 .desc("with --checkpoint: evaluate the first N held-out points (default: all)").build());
         o.addOption(set());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE").desc("also write the scores as JSON (must not exist)").build());
-        CommandLine cl = parse("eval", "--samples FILE --reference FILE | --checkpoint PATH [--likelihood LABEL]", o, args);
+        CommandLine cl = parse("eval", "--samples FILE --reference run|run:DIR|dataset:NAME|FILE | --checkpoint PATH [--likelihood LABEL]", o, args);
         if (cl == null) {
             return 0;
         }
         boolean model = cl.hasOption("checkpoint");
         if (model ? cl.hasOption("samples") || cl.hasOption("reference") || cl.hasOption("metrics")
                 : !cl.hasOption("samples") || !cl.hasOption("reference")) {
-            throw new UserException("eval needs either --samples FILE and --reference FILE, or --checkpoint PATH");
+            throw new UserException("eval needs either --samples FILE and --reference FILE, or --checkpoint PATH"
+                    + " (--reference also takes run, run:DIR and dataset:NAME)");
         }
         if (!model && (cl.hasOption("likelihood") || cl.hasOption("count") || cl.hasOption("set"))) {
             throw new UserException("--likelihood, --count and --set go with eval --checkpoint");
@@ -130,15 +133,9 @@ final class EvalCommand {
         }
         ObjectNode json = Manifest.JSON.createObjectNode();
         try (Backend backend = backend(cl, pm)) {
-            PointSet b;
-            PointSet floorSamples = null;
-            if (referenceText.startsWith("dataset:")) {
-                Dataset d = referenceDataset(referenceText.substring("dataset:".length()), pm, backend);
-                b = d.load(Split.TEST);
-                floorSamples = d.load(Split.REFERENCE).head(a.count());
-            } else {
-                b = PointFiles.read(Path.of(referenceText));
-            }
+            HeldOut.Reference held = HeldOut.resolve(referenceText, samplesFile, pm, backend);
+            PointSet b = held.test();
+            PointSet floorSamples = held.reference() == null ? null : held.reference().head(a.count());
             FeatureClassifier classifier = classified ? FeatureClassifier.load(Path.of(cl.getOptionValue("classifier")),
                     backend) : null;
             if (classified && !java.util.Arrays.equals(a.sampleShape(), classifier.architecture().sampleShape())) {
@@ -181,17 +178,6 @@ final class EvalCommand {
         for (String name : names) {
             json.put(name, name.equals(CLASS_ACCURACY) ? classifier.accuracy(samples) : distances.get(name));
         }
-    }
-
-    /** The test split of a dataset with its default options: {@code --reference dataset:NAME}. */
-    private static Dataset referenceDataset(String name, PluginManager pm, Backend backend) {
-        if (pm.registry().find(Kind.DATASET, name) == null) {
-            throw new UserException("--reference dataset:" + name + ": no dataset '" + name + "'; datasets: "
-                    + pm.registry().list(Kind.DATASET).stream().map(c -> c.provider().name())
-                    .collect(java.util.stream.Collectors.joining(", ")));
-        }
-        return new Components(pm.registry(), backend, 0).create(Kind.DATASET, "dataset",
-                new ComponentRef("dataset", name, Map.of()), 0, 0);
     }
 
     private static int[] cyclicLabels(String text, int count) {
@@ -263,8 +249,11 @@ final class EvalCommand {
             PointSet test = p.dataset().load(Split.TEST).head(count);
             for (Map.Entry<String, Likelihood> e : chosen.entrySet()) {
                 long t0 = System.nanoTime();
+                // The values do not depend on the batch size, so batches are kept to about a tenth of the
+                // points (at least 256) for the progress line to move
+                int batch = Math.min(p.sampling().getInt("batch-size"), Math.max(256, Math.ceilDiv(test.count(), 10)));
                 Evaluation.LikelihoodScore s = Evaluation.likelihood(backend, p.model(), e.getValue(), test, spec.seed(),
-                        p.sampling().getInt("batch-size"));
+                        batch, Progress.forConsole("likelihood " + e.getKey(), test.count()));
                 ObjectNode n = json.putObject(e.getKey());
                 n.put("component", spec.likelihoods().get(e.getKey()).name());
                 n.put(s.bound() ? "nll-bound-nats" : "nll-nats", s.nats());

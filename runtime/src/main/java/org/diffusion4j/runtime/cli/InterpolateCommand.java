@@ -143,14 +143,14 @@ final class InterpolateCommand {
             PointSet written = new PointSet(shape, samples.values(), null);
             writePoints(outFile, written);
             if (images) {
-                ImageGrid.write(written, frames, null, png);
+                ImageGrid.writeNew(written, frames, null, png);
             } else if (plane) {
                 List<Plots.Panel> panels = new ArrayList<>();
                 panels.add(new Plots.Panel(method.id() + " path, " + frames + " frames", written.values(), new Color(31, 119, 180)));
                 if (data) {
                     panels.add(new Plots.Panel("ends (data)", both(a, b), new Color(214, 39, 40)));
                 }
-                Plots.scatterPanels(png, panels);
+                Plots.scatterPanelsNew(png, panels);
             }
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("checkpoint", file.toString());
@@ -164,7 +164,7 @@ final class InterpolateCommand {
                 info.put("class", Latents.labels(cl, p, 1)[0]);
             }
             info.put("seconds", seconds);
-            AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+            AtomicFiles.createNewString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
             err.printf(Locale.ROOT, "%s: %d frames (%s) in %.2f s -> %s%n", chosen.label(), frames, method.id(), seconds,
                     outFile);
         }

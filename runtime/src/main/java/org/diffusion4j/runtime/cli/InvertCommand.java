@@ -93,7 +93,7 @@ final class InvertCommand {
             }
             info.put("latents", "states at the start of the sampler's grid (sample them with sample --latents)");
             info.put("seconds", seconds);
-            AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+            AtomicFiles.createNewString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
             err.printf(Locale.ROOT, "%s: %d latents of %s in %.2f s -> %s%n", chosen.label(), latents.count(), dataFile,
                     seconds, outFile);
         }

@@ -190,7 +190,7 @@ final class Latents {
         double seconds = (System.nanoTime() - t0) / 1e9;
         writePoints(outFile, samples);
         if (images) {
-            ImageGrid.write(samples.head(100), 10, null, gridOf(outFile));
+            ImageGrid.writeNew(samples.head(100), 10, null, gridOf(outFile));
         }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("checkpoint", checkpoint.toString());
@@ -200,7 +200,7 @@ final class Latents {
             info.put("class", labels[0]);
         }
         info.put("seconds", seconds);
-        AtomicFiles.writeString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
+        AtomicFiles.createNewString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
         err.printf(Locale.ROOT, "%s: %d samples of the latents in %s in %.2f s -> %s%n", label, samples.count(), file,
                 seconds, outFile);
         return 0;

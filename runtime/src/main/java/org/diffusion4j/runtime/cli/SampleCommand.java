@@ -19,6 +19,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Sampler;
+import org.diffusion4j.api.Split;
 import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Tensor;
@@ -205,7 +206,14 @@ final class SampleCommand {
                                   int previewEvery, Map<String, Object> extra) throws IOException {
         int[] shape = p.dataset().sampleShape();
         boolean images = shape.length == 3;
-        Path grid = images ? gridOf(outFile) : null;
+        // Every sample file gets a picture beside it: a grid of images, or 2-D points beside the held-out data
+        boolean scatter = shape.length == 1 && shape[0] == 2;
+        Path grid = images || scatter ? gridOf(outFile) : null;
+        PointSet heldOut = null;
+        if (scatter) {
+            requireNew(grid);
+            heldOut = HeldOut.splitOrNull(p.dataset(), Split.TEST, err, "no held-out data beside the samples in " + grid);
+        }
         if (images) {
             if (!outFile.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
                 throw new UserException("--out " + outFile + ": image samples " + java.util.Arrays.toString(shape)
@@ -251,6 +259,18 @@ final class SampleCommand {
                     preview.write();
                     published.add(preview.file);
                 }
+            } else if (scatter) {
+                List<org.diffusion4j.runtime.io.Plots.Panel> panels = new ArrayList<>();
+                if (heldOut != null) {
+                    panels.add(PlotCommand.panel("held-out data (test split)", heldOut, 0));
+                }
+                panels.add(PlotCommand.panel("samples: " + label + " (" + p.spec().samplers().get(label).name() + ")",
+                        samples, 1));
+                PlotCommand.scatter(grid, panels);
+                published.add(grid);
+            } else {
+                err.println("no picture of " + outFile + ": its samples are " + java.util.Arrays.toString(shape)
+                        + " (pictures are drawn for 2-D points and for images)");
             }
             AtomicFiles.createNewString(manifestOf(outFile), Manifest.toJson(Manifest.of(p, info)));
         } catch (UserException e) {

@@ -5,19 +5,28 @@ import static org.diffusion4j.runtime.cli.LauncherOptions.backend;
 import static org.diffusion4j.runtime.cli.LauncherOptions.compute;
 import static org.diffusion4j.runtime.cli.LauncherOptions.plugins;
 import static org.diffusion4j.runtime.cli.LauncherOptions.set;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.Split;
+import org.diffusion4j.api.StepListener;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.runtime.UserException;
 import org.diffusion4j.runtime.engine.Checkpoints;
+import org.diffusion4j.runtime.engine.Evaluation;
+import org.diffusion4j.runtime.engine.Guidance;
+import org.diffusion4j.runtime.engine.Manifest;
+import org.diffusion4j.runtime.engine.Sampling;
 import org.diffusion4j.runtime.engine.Pipeline;
 import org.diffusion4j.runtime.engine.Trainer;
 import org.diffusion4j.runtime.engine.TrainingState;
@@ -33,7 +42,7 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
 final class TrainCommand {
 
     /** The files a training run writes into its folder (their stale temporary files are removed). */
-    static final List<String> RUN_FILES = List.of(Checkpoints.FILE, "manifest.json", "losses.csv", "loss.png");
+    static final List<String> RUN_FILES = List.of(Checkpoints.FILE, "manifest.json", "losses.csv", "loss.png", "metrics.json");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -52,8 +61,12 @@ final class TrainCommand {
         o.addOption(Option.builder().longOpt("spec").hasArg().argName("FILE").desc("pipeline spec (.yaml, .yml or .json)").build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("run folder for checkpoint, manifest, loss curve").build());
         o.addOption(Option.builder().longOpt("resume").hasArg().argName("DIR").desc("continue the run in DIR from its last checkpoint").build());
+        o.addOption(Option.builder().longOpt("no-eval")
+                .desc("skip the end of training: by default a run of points ends by drawing the spec's default"
+                        + " sample (its first sampler, sampling.count) and scoring it against the run's held-out test"
+                        + " split with the spec's metrics, beside the floor, into metrics.json").build());
         o.addOption(set());
-        CommandLine cl = parse("train", "(--spec FILE --out DIR | --resume DIR)", o, args);
+        CommandLine cl = parse("train", "(--spec FILE --out DIR | --resume DIR) [--no-eval]", o, args);
         if (cl == null) {
             return 0;
         }
@@ -70,7 +83,7 @@ final class TrainCommand {
                 SafetensorsFile resumeFrom = Checkpoints.read(checkpoint);
                 PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
                 try (Backend backend = backend(cl, pm)) {
-                    trainFrom(assemble(spec, pm, backend), backend, checkpoint, resumeFrom, dir);
+                    trainFrom(assemble(spec, pm, backend), backend, checkpoint, resumeFrom, dir, !cl.hasOption("no-eval"));
                 }
             }
             return 0;
@@ -87,20 +100,23 @@ final class TrainCommand {
             try (FolderLock held = claimRunFolder(dir)) {
                 // under the claim: a run that finished into the same folder meanwhile is found now
                 requireFreshRunFolder(dir);
-                trainFrom(p, backend, null, null, dir);
+                trainFrom(p, backend, null, null, dir, !cl.hasOption("no-eval"));
             }
         }
         return 0;
     }
 
-    private void trainFrom(Pipeline p, Backend backend, Path checkpoint, SafetensorsFile resumeFrom, Path dir)
-            throws Exception {
+    private void trainFrom(Pipeline p, Backend backend, Path checkpoint, SafetensorsFile resumeFrom, Path dir,
+                           boolean evaluate) throws Exception {
         TrainingState state = new TrainingState(backend, p.model().network().parameters());
         if (resumeFrom != null) {
             Checkpoints.restore(checkpoint, resumeFrom, state);
             err.println("resuming " + dir + " at step " + state.step());
         }
         runTraining(p, state, dir);
+        if (evaluate) {
+            evaluate(p, dir);
+        }
     }
 
     /**
@@ -120,6 +136,56 @@ final class TrainCommand {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * The run's default sample (first sampler, {@code sampling.count}, the checkpoint's weights: what
+     * {@code sample} draws) scored against the held-out test split with the spec's metrics, and the
+     * floor (as many points of the reference split, scored the same way), written to
+     * {@code metrics.json} and printed as a table. Skipped for images, whose sampling takes minutes.
+     */
+    private void evaluate(Pipeline p, Path dir) throws IOException {
+        int[] shape = p.dataset().sampleShape();
+        int count = p.sampling().getInt("count");
+        if (shape.length == 3) {
+            err.println("train: no end-of-training metrics for images (drawing " + count + " images takes minutes);"
+                    + " score a sample with 'diffusion4j sample' and 'eval --reference run'");
+            return;
+        }
+        if (p.samplers().isEmpty() || p.metrics().isEmpty()) {
+            err.println("train: no end-of-training metrics: the spec has no " + (p.samplers().isEmpty() ? "sampler"
+                    : "metric"));
+            return;
+        }
+        PointSet test = HeldOut.splitOrNull(p.dataset(), Split.TEST, err, "train: no end-of-training metrics");
+        PointSet reference = test == null ? null
+                : HeldOut.splitOrNull(p.dataset(), Split.REFERENCE, err, "train: no end-of-training metrics");
+        if (reference == null) {
+            return;
+        }
+        String label = p.samplers().keySet().iterator().next();
+        Path file = dir.resolve(Checkpoints.FILE);
+        loadWeights(file, Checkpoints.read(file), p);
+        PointSet samples = Sampling.sample(p.backend(), p.model(), p.samplers().get(label), shape, p.spec().seed(),
+                count, p.sampling().getInt("batch-size"), null, Guidance.NONE, StepListener.NONE,
+                total -> Progress.forConsole("sample " + label, total));
+        PointSet floorSamples = reference.head(samples.count());
+        Map<String, Double> scores = Evaluation.score(p.metrics(), samples, test);
+        Map<String, Double> floor = Evaluation.score(p.metrics(), floorSamples, test);
+        ObjectNode json = Manifest.JSON.createObjectNode();
+        json.put("sampler", label);
+        json.put("count", samples.count());
+        json.put("test-count", test.count());
+        scores.forEach(json.with("samples")::put);
+        floor.forEach(json.with("floor")::put);
+        json.put("floor-count", floorSamples.count());
+        AtomicFiles.writeString(dir.resolve("metrics.json"), Manifest.toJson(json));
+        out.printf(Locale.ROOT, "metrics of %d samples (sampler %s, %s) against %d held-out test points; lower is"
+                        + " better, floor = held-out data against held-out data:%n", samples.count(), label,
+                p.spec().samplers().get(label).name(), test.count());
+        out.printf(Locale.ROOT, "  %-14s %12s %12s%n", "metric", "samples", "floor");
+        scores.forEach((name, v) -> out.printf(Locale.ROOT, "  %-14s %12.6g %12.6g%n", name, v, floor.get(name)));
+        err.println("metrics: " + dir.resolve("metrics.json"));
     }
 
     void runTraining(Pipeline p, TrainingState state, Path dir) throws Exception {
@@ -144,8 +210,8 @@ final class TrainCommand {
             for (int i = 0; i < steps.length; i++) {
                 steps[i] = i + 1;
             }
-            Plots.lineChart(dir.resolve("loss.png"), "training loss (" + p.spec().name() + ")", "step", "loss", steps,
-                    losses, false);
+            writeLossChart(dir.resolve("loss.png"), lossTitle(p.spec().component("loss").name(), p.spec().name()),
+                    steps, losses);
             StringBuilder csv = new StringBuilder("step,loss\n");
             for (int i = 0; i < losses.length; i++) {
                 csv.append(i + 1).append(',').append((float) losses[i]).append('\n');
@@ -153,6 +219,20 @@ final class TrainCommand {
             AtomicFiles.writeString(dir.resolve("losses.csv"), csv.toString());
         }
         err.println("checkpoint: " + dir.resolve(Checkpoints.FILE));
+    }
+
+    /** The loss curve's title: the loss component and the run's name. */
+    static String lossTitle(String lossName, String runName) {
+        return "training loss: " + lossName + " (" + runName + ")";
+    }
+
+    /**
+     * The loss curve on a log y axis, where the first steps' spike does not flatten the rest; on a
+     * linear one when some loss is 0 or negative (a log axis would drop those points).
+     */
+    static void writeLossChart(Path png, String title, double[] steps, double[] losses) throws IOException {
+        boolean positive = java.util.Arrays.stream(losses).allMatch(v -> v > 0);
+        Plots.lineChart(png, positive ? title + ", log scale" : title, "step", "loss", steps, losses, positive);
     }
 
     private static void requireFreshRunFolder(Path dir) throws IOException {

@@ -11,6 +11,7 @@ import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Rng;
 import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.UserException;
+import org.diffusion4j.runtime.io.Progress;
 
 /** Scores point clouds with a pipeline's metrics, and held-out data with a model's likelihoods. */
 public final class Evaluation {
@@ -48,7 +49,20 @@ public final class Evaluation {
      */
     public static LikelihoodScore likelihood(Backend backend, Model model, Likelihood likelihood, PointSet data,
                                              long seed, int batchSize) {
-        double[] nll = Sampling.withFrozenWeights(model, () -> perPoint(backend, model, likelihood, data, seed, batchSize));
+        return likelihood(backend, model, likelihood, data, seed, batchSize, null);
+    }
+
+    /**
+     * {@link #likelihood(Backend, Model, Likelihood, PointSet, long, int)}, reporting the points done
+     * after each batch to {@code progress} (null: none), whose total should be {@code data.count()}.
+     */
+    public static LikelihoodScore likelihood(Backend backend, Model model, Likelihood likelihood, PointSet data,
+                                             long seed, int batchSize, Progress progress) {
+        double[] nll = Sampling.withFrozenWeights(model,
+                () -> perPoint(backend, model, likelihood, data, seed, batchSize, progress));
+        if (progress != null) {
+            progress.finish();
+        }
         double sum = 0;
         for (double v : nll) {
             if (!Double.isFinite(v)) {
@@ -68,12 +82,15 @@ public final class Evaluation {
     }
 
     private static double[] perPoint(Backend backend, Model model, Likelihood likelihood, PointSet data, long seed,
-                                     int batchSize) {
+                                     int batchSize, Progress progress) {
         int n = data.count();
         int d = data.dimension();
         Rng rng = new Rng(seed).split("likelihood");
         double[] out = new double[n];
         float[] values = data.values();
+        if (progress != null) {
+            progress.update(0, "");
+        }
         for (int first = 0; first < n; first += batchSize) {
             int m = Math.min(batchSize, n - first);
             float[] batch = new float[m * d];
@@ -85,6 +102,9 @@ public final class Evaluation {
                         + " values for " + m + " points");
             }
             System.arraycopy(v, 0, out, first, m);
+            if (progress != null) {
+                progress.update(first + m);
+            }
         }
         return out;
     }

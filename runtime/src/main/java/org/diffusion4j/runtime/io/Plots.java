@@ -90,6 +90,11 @@ public final class Plots {
         writePng(png, renderScatterPanels(panels, panelSize));
     }
 
+    /** {@link #scatterPanels(Path, List)} published create-new: refused when {@code png} exists meanwhile. */
+    public static void scatterPanelsNew(Path png, List<Panel> panels) throws IOException {
+        AtomicFiles.createNewBytes(png, pngBytes(renderScatterPanels(panels, DEFAULT_PANEL_SIZE)));
+    }
+
     /**
      * {@link #lineChart(Path, String, String, String, double[], double[], boolean, int, int, int)} at
      * {@value #DEFAULT_CHART_WIDTH}×{@value #DEFAULT_CHART_HEIGHT} pixels, adding a moving average over

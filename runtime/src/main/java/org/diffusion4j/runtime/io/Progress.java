@@ -19,7 +19,10 @@ import java.util.function.LongSupplier;
  * {@link #finish()} prints the final line with the total time.
  *
  * <p>The rate is measured from the first {@link #update} (so a run resumed at step 5000 does not
- * count the 5000 steps as instantaneous) and the time left extrapolates it. A total of 0 or less means
+ * count the 5000 steps as instantaneous) and the time left extrapolates it, but only once
+ * {@value #ETA_MIN_UNITS} units and {@value #ETA_MIN_SECONDS} s have passed since that first update
+ * ({@link #etaKnown}): the first steps of a run pay for warming up and would promise hours for a
+ * run of seconds. Before that no time left is shown. A total of 0 or less means
  * "unknown": no bar, percentage or ETA, and plain lines every {@value #LOG_INTERVAL_SECONDS} seconds.
  * Thread-safe.
  */
@@ -27,6 +30,12 @@ public final class Progress {
 
     /** Longest silence between plain log lines, in seconds. */
     public static final long LOG_INTERVAL_SECONDS = 30;
+
+    /** Units that must be done since the first update before a time left is shown. */
+    public static final long ETA_MIN_UNITS = 3;
+
+    /** Seconds that must pass since the first update before a time left is shown. */
+    public static final long ETA_MIN_SECONDS = 1;
 
     private static final long REDRAW_NANOS = 100_000_000L;
     private static final long LOG_INTERVAL_NANOS = LOG_INTERVAL_SECONDS * 1_000_000_000L;
@@ -155,7 +164,7 @@ public final class Progress {
         }
         double rate = rate(now);
         line.append(" | ").append(Double.isNaN(rate) ? "-- it/s" : formatRate(rate));
-        if (total > 0) {
+        if (total > 0 && (done >= total || etaKnown(done - firstDone, now - firstNanos))) {
             line.append(" | ETA ").append(eta(rate));
         }
         if (!detail.isEmpty()) {
@@ -175,7 +184,7 @@ public final class Progress {
         double rate = rate(now);
         if (!Double.isNaN(rate)) {
             line.append(", ").append(formatRate(rate));
-            if (total > 0 && done < total) {
+            if (total > 0 && done < total && etaKnown(done - firstDone, now - firstNanos)) {
                 line.append(", ETA ").append(eta(rate));
             }
         }
@@ -215,6 +224,14 @@ public final class Progress {
             return Double.NaN;
         }
         return units * 1e9 / nanos;
+    }
+
+    /**
+     * Whether the rate is trustworthy enough to extrapolate a time left: at least
+     * {@value #ETA_MIN_UNITS} units done and {@value #ETA_MIN_SECONDS} s passed since the first update.
+     */
+    static boolean etaKnown(long unitsSinceFirst, long nanosSinceFirst) {
+        return unitsSinceFirst >= ETA_MIN_UNITS && nanosSinceFirst >= ETA_MIN_SECONDS * 1_000_000_000L;
     }
 
     private String eta(double rate) {

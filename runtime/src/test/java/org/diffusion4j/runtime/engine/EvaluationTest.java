@@ -88,6 +88,22 @@ class EvaluationTest {
     }
 
     @Test
+    void progressCountsThePointsDoneAfterEachBatch() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+        org.diffusion4j.runtime.io.Progress progress = new org.diffusion4j.runtime.io.Progress("likelihood nll", 25,
+                new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), false,
+                () -> clock.addAndGet(1_000_000_000L));
+        Evaluation.likelihood(backend, model(), standardNormal(false), points(25), 0, 10, progress);
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()).containsExactly(
+                "likelihood nll: 0/25 (0%)",
+                "likelihood nll: 10/25 (40%), 10.0 it/s, ETA 0:02",
+                "likelihood nll: 20/25 (80%), 10.0 it/s, ETA 0:01",
+                "likelihood nll: 25/25 (100%), 8.33 it/s",
+                "likelihood nll: done 25/25 in 0:05 (6.25 it/s)"); // the fake clock ticks at every reading
+    }
+
+    @Test
     void randomnessIsPerPointSoTheBatchSizeDoesNotChangeTheResult() {
         PointSet data = points(300);
         double a = Evaluation.likelihood(backend, model(), standardNormal(true), data, 7, 300).nats();

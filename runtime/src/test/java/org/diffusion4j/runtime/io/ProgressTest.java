@@ -100,14 +100,51 @@ class ProgressTest {
         assertThat(beforeFinish.chars().filter(c -> c == '\r').count()).isEqualTo(11);
         assertThat(beforeFinish).doesNotContain("\n");
         assertThat(beforeFinish).contains(
-                "\rtrain [##----------------------] 11/100 11% | 100 it/s | ETA 0:01 | loss 0.5");
+                "\rtrain [##----------------------] 11/100 11% | 100 it/s | loss 0.5");
         assertThat(beforeFinish).endsWith(
                 "\rtrain [########################] 100/100 100% | 100 it/s | ETA 0:00 | loss 0.5");
-        assertThat(beforeFinish).startsWith("\rtrain [------------------------] 1/100 1% | -- it/s | ETA --:-- | loss 0.5");
+        assertThat(beforeFinish).startsWith("\rtrain [------------------------] 1/100 1% | -- it/s | loss 0.5");
         assertThat(all.substring(beforeFinish.length()))
                 .isEqualTo("\r" + pad("train: done 100/100 in 0:01 (100 it/s), loss 0.5",
                         "train [########################] 100/100 100% | 100 it/s | ETA 0:00 | loss 0.5".length())
                         + System.lineSeparator());
+    }
+
+    @Test
+    void noTimeLeftBeforeThreeUnitsAndOneSecond() {
+        assertThat(Progress.etaKnown(2, 100 * S)).as("two units are not enough").isFalse();
+        assertThat(Progress.etaKnown(1000, 999 * MS)).as("under a second is not enough").isFalse();
+        assertThat(Progress.etaKnown(3, S)).isTrue();
+    }
+
+    @Test
+    void aSlowFirstStepPromisesNoTimeLeft() {
+        // the first step pays for warming up: 5 s; then 10 steps take 10 ms each
+        Progress p = new Progress("train", 1000, out, false, clock::get);
+        p.update(0, "");
+        advance(5 * S);
+        p.update(1, "");
+        for (int k = 2; k <= 100; k++) {
+            advance(10 * MS);
+            p.update(k, "");
+        }
+        assertThat(lines().get(0)).isEqualTo("train: 0/1000 (0%)");
+        assertThat(lines().get(lines().size() - 1)).as("after 5.98 s and 100 steps the time left is extrapolated")
+                .startsWith("train: 100/1000 (10%)").contains("ETA");
+    }
+
+    @Test
+    void interactiveShowsNoTimeLeftWithinTheFirstSecond() {
+        Progress p = new Progress("train", 1000, out, true, clock::get);
+        p.update(0, "");
+        advance(900 * MS);
+        p.update(5, "");
+        advance(200 * MS);
+        p.update(6, "");
+        String[] draws = output().split("\r", -1);
+        assertThat(draws[1]).doesNotContain("ETA");
+        assertThat(draws[2]).as("0.9 s: too early").doesNotContain("ETA");
+        assertThat(draws[3]).as("1.1 s and 6 steps").contains("ETA");
     }
 
     @Test
