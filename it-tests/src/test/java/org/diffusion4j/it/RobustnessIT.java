@@ -79,7 +79,7 @@ class RobustnessIT {
         assertThat(Files.readAllLines(out.resolve("losses.csv"))).as("losses.csv: header and one row per step")
                 .hasSize(steps + 1);
         assertThat(names(out)).as("no temporary file left").containsExactlyInAnyOrder(".lock", "checkpoint.safetensors",
-                "manifest.json", "losses.csv", "loss.png");
+                "manifest.json", "losses.csv", "loss.png", "metrics.json");
     }
 
     @Test
@@ -139,7 +139,7 @@ class RobustnessIT {
         Checks.pointsCsv(out, aWon ? 100 : 150);
         JsonNode manifest = JSON.readTree(out.resolveSibling("s.manifest.json").toFile());
         assertThat(manifest.get("seed").asLong()).as("the manifest of the samples' own run").isEqualTo(aWon ? 1 : 2);
-        assertThat(names(out.getParent())).containsExactlyInAnyOrder("s.csv", "s.manifest.json");
+        assertThat(names(out.getParent())).containsExactlyInAnyOrder("s.csv", "s.manifest.json", "s.png");
     }
 
     @Test

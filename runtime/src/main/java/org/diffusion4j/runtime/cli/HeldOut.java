@@ -110,7 +110,7 @@ final class HeldOut {
     /** The dataset of a run, built from the spec in its checkpoint: its options and its seed. */
     static Dataset ofRun(Path runOrCheckpoint, PluginManager pm, Backend backend) {
         Path file = Checkpoints.locate(runOrCheckpoint);
-        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(Checkpoints.read(file)), file.toString(), true);
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(Checkpoints.read(file)), file.toString());
         return create(spec, pm, backend);
     }
 

@@ -103,7 +103,7 @@ final class InterpolateCommand {
         PluginManager pm = plugins(cl);
         Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
         SafetensorsFile ck = Checkpoints.read(file);
-        PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(ck), file.toString(), true)
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
                 .with(values(cl.getOptionValues("set")));
         try (Backend backend = backend(cl, pm)) {
             Pipeline p = assemble(spec, pm, backend);

@@ -189,8 +189,7 @@ final class PlotCommand {
         Path checkpoint = dir == null ? null : dir.resolve(Checkpoints.FILE);
         if (checkpoint != null && Files.isRegularFile(checkpoint)) {
             try {
-                PipelineSpec spec = PipelineSpec.parse(Checkpoints.spec(Checkpoints.read(checkpoint)),
-                        checkpoint.toString(), true);
+                PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(Checkpoints.read(checkpoint)), checkpoint.toString());
                 title = TrainCommand.lossTitle(spec.component("loss").name(), spec.name());
             } catch (UserException e) {
                 // a damaged checkpoint only costs the title its loss name
