@@ -140,8 +140,10 @@ public final class SweepCommand {
             for (int r = 0; r < rows.size(); r++) {
                 for (int c = 0; c < columns.size(); c++) {
                     long t0 = System.nanoTime();
-                    PointSet samples = Sampling.sample(backend, p.model(), cells[r][c], dim, spec.seed(),
-                            p.sampling().getInt("count"), p.sampling().getInt("batch-size"), total -> null);
+                    PointSet samples = Sampling.sample(backend, p.model(), p.prior(), cells[r][c], new int[]{dim},
+                            spec.seed(), p.sampling().getInt("count"), p.sampling().getInt("batch-size"), null,
+                            org.diffusion4j.runtime.engine.Guidance.NONE, org.diffusion4j.api.StepListener.NONE,
+                            total -> null);
                     seconds[r][c] = (System.nanoTime() - t0) / 1e9;
                     Map<String, Double> s = finite(samples) ? Evaluation.score(metrics, samples, test) : Map.of();
                     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sweep [%s | %s] %.1f s:",
@@ -202,7 +204,7 @@ public final class SweepCommand {
         } catch (ConfigException | IllegalArgumentException e) {
             throw new UserException("sweep cell " + cell + ": " + e.getMessage());
         }
-        String refusal = s.refuse(p.model());
+        String refusal = s.refuse(Sampling.startingAt(p.model(), p.prior()));
         if (refusal != null) {
             throw new UserException("sweep cell " + cell + ": sampler '" + ref.name() + "' cannot sample this model: "
                     + refusal);

@@ -38,6 +38,7 @@ import org.diffusion4j.runtime.UserException;
  * metrics:          [sliced-w2, mmd2, energy]
  * likelihoods:
  *   nll: {name: score-sde.likelihood}
+ * prior:            {name: dinof.flow, t-m: 0.6}    # optional: what sampling starts from (default: Gaussian at tMax)
 
  * </pre>
  *
@@ -49,10 +50,10 @@ public final class PipelineSpec {
 
     /** The sections a spec may have. */
     public static final List<String> SECTIONS = List.of("name", "seed", "dataset", "schedule", "parameterization",
-            "network", "loss", "training", "samplers", "sampling", "metrics", "likelihoods");
+            "network", "loss", "training", "samplers", "sampling", "metrics", "likelihoods", "prior");
 
     private static final Set<String> COMPONENT_SECTIONS = Set.of("dataset", "schedule", "parameterization", "network",
-            "loss");
+            "loss", "prior");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
