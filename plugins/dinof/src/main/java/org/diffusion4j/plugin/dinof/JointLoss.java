@@ -42,6 +42,13 @@ public final class JointLoss implements Loss {
         return lastFlowNll;
     }
 
+    /** {@code flow-nll}: the flow's NLL of x(T_m) in the last batch, nats per sample, for the training log. */
+    @Override
+    public java.util.Map<String, Double> lastFigures() {
+        double v = lastFlowNll;
+        return Double.isNaN(v) ? java.util.Map.of() : java.util.Map.of("flow-nll", v);
+    }
+
     @Override
     public Tensor compute(Model model, Tensor x0, Rng rng) {
         String name = JointLossProvider.NAME;
@@ -108,7 +115,7 @@ public final class JointLoss implements Loss {
             String layer = net.flow().firstNonFiniteLayer(xm);
             throw new NonFiniteOutputException(name + ": the flow's log-density is " + value + (layer == null ? ""
                     : " (first non-finite output at flow layer " + layer + ")")
-                    + "; training stopped (try a lower training.lr or training.grad-clip)");
+                    + " (try a lower training.lr or training.grad-clip)");
         }
         return dsm.add(nll.mul(flowWeight));
     }

@@ -150,6 +150,31 @@ class DinofSamplingTest {
         assertThat(Math.abs(wrongMean - mu[1])).isGreaterThan(0.3);
     }
 
+    @Test
+    void withTheExactScoreAndAnExactFlowTheLikelihoodIsTheAnalyticOne() {
+        double[] mu = {1.0, -2.0};
+        double s = 0.5;
+        GaussianMixture target = new GaussianMixture(new double[][]{mu}, new double[]{s}, new double[]{1});
+        double tM = 0.4;
+        Model oracle = org.diffusion4j.runtime.oracle.DifferentiableMixtureOracle.model(target, vp, score);
+        Model model = withFlowOf(oracle, exactFlow(tM, mu, s));
+        FlowOdeLikelihood likelihood = new FlowOdeLikelihood(100);
+        assertThat(likelihood.refuse(model)).isNull();
+        float[] points = {1.0f, -2.0f, 1.6f, -1.5f, 0.2f, -2.9f, 2.0f, -1.0f};
+        Tensor x = Tensor.of(backend, points, 4, 2);
+        double[] nll = likelihood.negativeLogLikelihood(model, x, null);
+        GaussianMixture atTMin = target.marginal(vp, vp.tMin());
+        for (int i = 0; i < 4; i++) {
+            double exact = -atTMin.logDensity(new double[]{points[2 * i], points[2 * i + 1]});
+            assertThat(nll[i]).as("point " + i).isCloseTo(exact, offset(0.01));
+        }
+        // the bar can fail: a flow that misses x(T_m)'s mean by α(T_m)·μ gives another value
+        Model shifted = withFlowOf(oracle, exactFlow(tM, new double[]{0, 0}, s));
+        double[] wrong = likelihood.negativeLogLikelihood(shifted, x, null);
+        assertThat(Math.abs(wrong[0] - nll[0])).isGreaterThan(0.1);
+        assertThat(likelihood.refuse(GaussianMixtureOracle.model(target, vp, score))).contains("has no flow");
+    }
+
     /**
      * A dinof network whose flow maps x(T_m) ~ N(α·μ, v·I), v = α²s² + σ², exactly to N(0, I): actnorm
      * standardises, the linear map's diagonal undoes the coupling's initial scale σ(2) on the
@@ -231,6 +256,22 @@ class DinofSamplingTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("discrete-time");
         assertThat(Sampling.startingAt(discreteModel, Prior.gaussian())).isSameAs(discreteModel);
         assertThat(Sampling.startingAt(dinof, new FlowPrior(0.6)).schedule().tMax()).isEqualTo(0.6);
+    }
+
+    @Test
+    void aNonFiniteFlowStopsTrainingNamingTheLayer() {
+        DinofNetwork net = new DinofNetwork(backend, new Rng(1), 2, 0.5, 8, 1, Activation.Function.SILU, 8, 1000, 2, 8);
+        Model model = new Model(net, vp, score);
+        JointLoss loss = new JointLoss(1);
+        Tensor x0 = GaussianMixture.twoBlobs().sample(backend, new Rng(3), 64);
+        loss.compute(model, x0, new Rng(1));
+        assertThat(loss.lastFigures()).containsOnlyKeys("flow-nll");
+        assertThat(loss.lastFigures().get("flow-nll")).isEqualTo(loss.lastFlowNll()).isFinite();
+        Tensor w = net.parameters().get("flow.step1.linear.log_s");
+        w.load(new float[]{Float.NaN, 0f});
+        assertThatThrownBy(() -> loss.compute(model, x0, new Rng(2)))
+                .isInstanceOf(org.diffusion4j.api.NonFiniteOutputException.class)
+                .hasMessageContaining("step1.linear");
     }
 
     @Test
