@@ -15,7 +15,9 @@ public enum Kind {
     DATASET(Dataset.class),
     METRIC(Metric.class),
     /** Since SPI 1.1. */
-    LIKELIHOOD(Likelihood.class);
+    LIKELIHOOD(Likelihood.class),
+    /** What sampling starts from and when ({@link Prior}). Since SPI 1.4. */
+    PRIOR(Prior.class);
 
     private final Class<?> type;
 

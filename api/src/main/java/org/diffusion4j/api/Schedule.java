@@ -48,4 +48,76 @@ public interface Schedule {
     default double[] trainingTimes() {
         return new double[0];
     }
+
+    /**
+     * This path on [tMin, {@code end}]: every coefficient delegated, only {@link #tMax()} moved to
+     * {@code end}. What a sampler is given when a {@link Prior} starts at an intermediate time, so it
+     * walks from {@code end} down to tMin with the steps it is asked for (DiNof's truncated reverse
+     * SDE, seed 001 Eq. 9 solved on [0, T_m]). The schedule itself when {@code end} is its tMax.
+     * A discrete-time schedule's {@link #trainingTimes()} are delegated unchanged: a sampler that
+     * walks that grid cannot start in between, and the runtime refuses to truncate such a schedule.
+     *
+     * @throws IllegalArgumentException unless tMin &lt; end &le; tMax
+     * @since SPI 1.4
+     */
+    static Schedule truncatedAt(Schedule schedule, double end) {
+        if (end == schedule.tMax()) {
+            return schedule;
+        }
+        if (!(end > schedule.tMin() && end < schedule.tMax())) {
+            throw new IllegalArgumentException("cannot truncate schedule " + schedule + " at t = " + end
+                    + ": the end must lie in (" + schedule.tMin() + ", " + schedule.tMax() + "]");
+        }
+        return new Schedule() {
+            @Override
+            public double alpha(double t) {
+                return schedule.alpha(t);
+            }
+
+            @Override
+            public double sigma(double t) {
+                return schedule.sigma(t);
+            }
+
+            @Override
+            public double alphaDot(double t) {
+                return schedule.alphaDot(t);
+            }
+
+            @Override
+            public double sigmaDot(double t) {
+                return schedule.sigmaDot(t);
+            }
+
+            @Override
+            public double tMin() {
+                return schedule.tMin();
+            }
+
+            @Override
+            public double tMax() {
+                return end;
+            }
+
+            @Override
+            public double drift(double t) {
+                return schedule.drift(t);
+            }
+
+            @Override
+            public double diffusionSquared(double t) {
+                return schedule.diffusionSquared(t);
+            }
+
+            @Override
+            public double[] trainingTimes() {
+                return schedule.trainingTimes();
+            }
+
+            @Override
+            public String toString() {
+                return schedule + " truncated at t = " + end;
+            }
+        };
+    }
 }

@@ -90,6 +90,8 @@ class AnyShapeIT {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : matrix.names(Kind.LOSS)) {
             tests.add(DynamicTest.dynamicTest(name, () -> {
+                // dinof.joint trains the score and the flow of its own network, not an oracle (DinofSamplingTest)
+                org.junit.jupiter.api.Assumptions.assumeFalse(name.startsWith("dinof."), name + " needs a dinof network");
                 Loss loss = matrix.create(Kind.LOSS, name, Map.of(), D);
                 Tensor x0 = mixture.sample(matrix.backend(), new Rng(11), COUNT);
                 float[] flatValue = new float[1];

@@ -197,8 +197,10 @@ public final class SweepCommand {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    PointSet samples = Sampling.sample(backend, p.model(), cells[r][c].sampler(), dim, spec.seed(),
-                            p.sampling().getInt("count"), p.sampling().getInt("batch-size"), total -> null);
+                    PointSet samples = Sampling.sample(backend, p.model(), p.prior(), cells[r][c].sampler(),
+                            new int[]{dim}, spec.seed(), p.sampling().getInt("count"), p.sampling().getInt("batch-size"),
+                            null, org.diffusion4j.runtime.engine.Guidance.NONE, org.diffusion4j.api.StepListener.NONE,
+                            total -> null);
                     seconds[r][c] = (System.nanoTime() - t0) / 1e9;
                     Map<String, Double> s = finite(samples) ? Evaluation.score(metrics, samples, test) : Map.of();
                     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sweep %s %.1f s:", where,
@@ -337,7 +339,7 @@ public final class SweepCommand {
         } catch (ConfigException | IllegalArgumentException e) {
             return new Cell(null, null, e.getMessage());
         }
-        String refusal = s.refuse(p.model());
+        String refusal = s.refuse(Sampling.startingAt(p.model(), p.prior()));
         if (refusal != null) {
             return new Cell(null, null, "sampler '" + ref.name() + "' cannot sample this model: " + refusal);
         }

@@ -166,8 +166,8 @@ final class TrainCommand {
         String label = p.samplers().keySet().iterator().next();
         Path file = dir.resolve(Checkpoints.FILE);
         loadWeights(file, Checkpoints.read(file), p);
-        PointSet samples = Sampling.sample(p.backend(), p.model(), p.samplers().get(label), shape, p.spec().seed(),
-                count, p.sampling().getInt("batch-size"), null, Guidance.NONE, StepListener.NONE,
+        PointSet samples = Sampling.sample(p.backend(), p.model(), p.prior(), p.samplers().get(label), shape,
+                p.spec().seed(), count, p.sampling().getInt("batch-size"), null, Guidance.NONE, StepListener.NONE,
                 total -> Progress.forConsole("sample " + label, total));
         PointSet floorSamples = reference.head(samples.count());
         Map<String, Double> scores = Evaluation.score(p.metrics(), samples, test);

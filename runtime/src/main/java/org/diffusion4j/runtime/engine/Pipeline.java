@@ -7,6 +7,7 @@ import org.diffusion4j.api.Likelihood;
 import org.diffusion4j.api.Loss;
 import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.Model;
+import org.diffusion4j.api.Prior;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.config.Config;
 import org.diffusion4j.api.tensor.Backend;
@@ -26,15 +27,24 @@ import org.diffusion4j.runtime.spec.PipelineSpec;
  * @param training   resolved training settings
  * @param sampling   resolved sampling settings
  * @param components providers and resolved configs, for the manifest
+ * @param prior      what sampling starts from (the spec's {@code prior}, else the Gaussian at tMax)
  */
 public record Pipeline(PipelineSpec spec, Backend backend, Dataset dataset, Model model, Loss loss,
                        Map<String, Sampler> samplers, Map<String, Metric> metrics,
                        Map<String, Likelihood> likelihoods, Config training, Config sampling,
-                       Components components) {
+                       Components components, Prior prior) {
 
     public Pipeline {
         samplers = new LinkedHashMap<>(samplers);
         metrics = new LinkedHashMap<>(metrics);
         likelihoods = new LinkedHashMap<>(likelihoods);
+    }
+
+    /** A pipeline that starts sampling from the Gaussian prior. */
+    public Pipeline(PipelineSpec spec, Backend backend, Dataset dataset, Model model, Loss loss,
+                    Map<String, Sampler> samplers, Map<String, Metric> metrics, Map<String, Likelihood> likelihoods,
+                    Config training, Config sampling, Components components) {
+        this(spec, backend, dataset, model, loss, samplers, metrics, likelihoods, training, sampling, components,
+                Prior.gaussian());
     }
 }

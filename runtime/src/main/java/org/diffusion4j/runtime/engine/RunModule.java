@@ -16,6 +16,7 @@ import org.diffusion4j.api.Metric;
 import org.diffusion4j.api.Model;
 import org.diffusion4j.api.Network;
 import org.diffusion4j.api.Parameterization;
+import org.diffusion4j.api.Prior;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.Schedule;
 import org.diffusion4j.api.config.ConfigException;
@@ -114,11 +115,27 @@ public final class RunModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Pipeline pipeline(Components c, Dataset d, Model model, Loss loss) {
+    Prior prior(Components c, Dataset d, Model model) {
+        if (!spec.has("prior")) {
+            return Prior.gaussian();
+        }
+        Prior prior = c.create(Kind.PRIOR, "prior", spec.component("prior"), d.dimension(), 0);
+        String refusal = prior.refuse(model);
+        if (refusal != null) {
+            throw new ConfigException("prior '" + spec.component("prior").name() + "' cannot start this model: " + refusal);
+        }
+        return prior;
+    }
+
+    @Provides
+    @Singleton
+    Pipeline pipeline(Components c, Dataset d, Model model, Loss loss, Prior prior) {
+        // Samplers see the schedule ending where the prior starts, and are checked against that.
+        Model started = Sampling.startingAt(model, prior);
         Map<String, Sampler> samplers = new LinkedHashMap<>();
         for (Map.Entry<String, ComponentRef> e : spec.samplers().entrySet()) {
             Sampler s = c.create(Kind.SAMPLER, "sampler " + e.getKey(), e.getValue(), d.dimension(), 0);
-            String refusal = s.refuse(model);
+            String refusal = s.refuse(started);
             if (refusal != null) {
                 throw new ConfigException("sampler '" + e.getValue().name() + "' cannot sample this model: " + refusal);
             }
@@ -139,6 +156,6 @@ public final class RunModule extends AbstractModule {
             likelihoods.put(e.getKey(), l);
         }
         return new Pipeline(spec, backend, d, model, loss, samplers, metrics, likelihoods,
-                Settings.training(spec.settings("training")), Settings.sampling(spec.settings("sampling")), c);
+                Settings.training(spec.settings("training")), Settings.sampling(spec.settings("sampling")), c, prior);
     }
 }

@@ -6,6 +6,9 @@ import org.diffusion4j.api.Model;
 import org.diffusion4j.api.NoiseStreams;
 import org.diffusion4j.api.NonFiniteOutputException;
 import org.diffusion4j.api.PointSet;
+import org.diffusion4j.api.Prior;
+import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.config.ConfigException;
 import org.diffusion4j.api.Sampler;
 import org.diffusion4j.api.SamplerSteps;
 import org.diffusion4j.api.StepListener;
@@ -15,9 +18,12 @@ import org.diffusion4j.api.tensor.Tensor;
 import org.diffusion4j.runtime.io.Progress;
 
 /**
- * Draws samples in batches. Sample k starts from x_T = σ(tMax)·z_k and takes all its noise from
+ * Draws samples in batches. Sample k starts from the prior's state for z_k (the Gaussian prior's
+ * x_T = σ(tMax)·z_k unless the spec names another {@link Prior}) and takes all its noise from
  * child stream k of the run's sampling stream, so the samples do not depend on the batch size, and
- * two samplers of one run start from the same x_T (their results compare point by point).
+ * two samplers of one run start from the same x_T (their results compare point by point). A prior
+ * that starts at an earlier time hands the sampler a schedule truncated there
+ * ({@link #startingAt}).
  */
 public final class Sampling {
 
@@ -56,11 +62,45 @@ public final class Sampling {
     public static PointSet sample(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
                                   int batchSize, int[] labels, Guidance guidance, StepListener watch,
                                   IntFunction<Progress> progress) {
+        return sample(backend, model, Prior.gaussian(), sampler, sampleShape, seed, count, batchSize, labels, guidance,
+                watch, progress);
+    }
+
+    /** As above, starting from {@code prior} (at its start time) instead of the Gaussian at tMax. */
+    public static PointSet sample(Backend backend, Model model, Prior prior, Sampler sampler, int[] sampleShape,
+                                  long seed, int count, int batchSize, int[] labels, Guidance guidance,
+                                  StepListener watch, IntFunction<Progress> progress) {
         if (labels != null && labels.length != count) {
             throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");
         }
-        return withFrozenWeights(model, () -> draw(backend, model, sampler, sampleShape, seed, count, batchSize,
+        return withFrozenWeights(model, () -> draw(backend, model, prior, sampler, sampleShape, seed, count, batchSize,
                 labels, guidance, watch, progress));
+    }
+
+    /**
+     * The model a sampler walks when sampling starts from {@code prior}: the model itself for a
+     * prior that starts at tMax, else the same network on the schedule truncated at the prior's
+     * start time ({@link Schedule#truncatedAt}).
+     *
+     * @throws ConfigException for a start time outside (tMin, tMax], or an earlier start on a
+     *                         discrete-time schedule, whose samplers walk the fixed training grid from its end
+     */
+    public static Model startingAt(Model model, Prior prior) {
+        Schedule s = model.schedule();
+        double start = prior.startTime(s);
+        if (start == s.tMax()) {
+            return model;
+        }
+        if (!(start > s.tMin() && start < s.tMax())) {
+            throw new ConfigException("prior " + prior + " starts at t = " + start + ", outside the schedule's ("
+                    + s.tMin() + ", " + s.tMax() + "] (schedule " + s + ")");
+        }
+        if (s.trainingTimes().length > 0) {
+            throw new ConfigException("prior " + prior + " starts at t = " + start + " < tMax = " + s.tMax()
+                    + ", but the schedule " + s + " is discrete-time: its samplers walk the training grid from its end;"
+                    + " use a continuous-time schedule (score-sde.vp, score-sde.ve, score-sde.sub-vp)");
+        }
+        return new Model(model.network(), Schedule.truncatedAt(s, start), model.parameterization());
     }
 
     /**
@@ -77,9 +117,10 @@ public final class Sampling {
         }
     }
 
-    private static PointSet draw(Backend backend, Model model, Sampler sampler, int[] sampleShape, long seed, int count,
-                                 int batchSize, int[] labels, Guidance guidance, StepListener watch,
+    private static PointSet draw(Backend backend, Model model, Prior prior, Sampler sampler, int[] sampleShape, long seed,
+                                 int count, int batchSize, int[] labels, Guidance guidance, StepListener watch,
                                  IntFunction<Progress> progress) {
+        Model started = startingAt(model, prior);
         int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
         Rng rng = new Rng(seed).split("sampling");
         int batches = (count + batchSize - 1) / batchSize;
@@ -90,10 +131,11 @@ public final class Sampling {
             int n = Math.min(batchSize, count - first);
             int batchIndex = b;
             NoiseStreams noise = new NoiseStreams(backend, rng, first, n, dimension);
-            // x_T = σ(tMax)·z: z and the product made in a step (recycled), x_T kept in one buffer.
+            // x at the prior's start (Gaussian: σ(tMax)·z): z and the prior's work made in a step
+            // (recycled), the start kept in one buffer.
             Tensor xT = Tensor.wrap(backend, backend.allocatePersistent(n * dimension), n, dimension);
             SamplerSteps.scoped(backend, () -> {
-                xT.copyFrom(noise.next().mul(model.schedule().sigma(model.schedule().tMax())));
+                xT.copyFrom(prior.start(model, noise.next()));
                 return xT;
             });
             StepListener listener = (step, steps, t, x, x0Hat) -> {
@@ -107,8 +149,8 @@ public final class Sampling {
                     watch.onStep(step, steps, t, x, x0Hat);
                 }
             };
-            Model batchModel = labels == null ? model
-                    : guidance.apply(model, Conditioning.labels(java.util.Arrays.copyOfRange(labels, first, first + n)));
+            Model batchModel = labels == null ? started
+                    : guidance.apply(started, Conditioning.labels(java.util.Arrays.copyOfRange(labels, first, first + n)));
             Tensor x = sampler.sample(batchModel, xT, noise, listener);
             float[] values = x.toArray();
             requireFinite(values, first, dimension);

@@ -106,7 +106,12 @@ public final class Trainer {
                     model = new Model(model.network().conditionedOn(Conditioning.labels(batchLabels(labels, idx, dropout, labelDrop.split(s)))),
                             model.schedule(), model.parameterization());
                 }
-                Tensor loss = pipeline.loss().compute(model, x0, noise.split(s));
+                Tensor loss;
+                try {
+                    loss = pipeline.loss().compute(model, x0, noise.split(s));
+                } catch (org.diffusion4j.api.NonFiniteOutputException e) {
+                    throw new UserException("training diverged at step " + (s + 1) + ": " + e.getMessage());
+                }
                 value = loss.item();
                 if (!Float.isFinite(value)) {
                     throw new UserException("training diverged: the loss is " + value + " at step " + (s + 1)
@@ -146,7 +151,10 @@ public final class Trainer {
             state.losses.add(value);
             state.step = k;
             if (progress != null) {
-                progress.update(k, String.format(java.util.Locale.ROOT, "loss %.4f", value));
+                StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "loss %.4f", value));
+                pipeline.loss().lastFigures().forEach((name, v) ->
+                        line.append(String.format(java.util.Locale.ROOT, ", %s %.4f", name, v)));
+                progress.update(k, line.toString());
             }
             hook.afterStep(state);
         }

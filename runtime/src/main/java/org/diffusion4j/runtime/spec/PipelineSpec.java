@@ -43,6 +43,7 @@ import org.diffusion4j.runtime.UserException;
  * metrics:          [sliced-w2, mmd2, energy]
  * likelihoods:
  *   nll: {name: score-sde.likelihood}
+ * prior:            {name: dinof.flow, t-m: 0.6}    # optional: what sampling starts from (default: Gaussian at tMax)
 
  * </pre>
  *
@@ -54,10 +55,10 @@ public final class PipelineSpec {
 
     /** The sections a spec may have. */
     public static final List<String> SECTIONS = List.of("name", "seed", "dataset", "schedule", "parameterization",
-            "network", "loss", "training", "samplers", "sampling", "metrics", "likelihoods");
+            "network", "loss", "training", "samplers", "sampling", "metrics", "likelihoods", "prior");
 
     private static final Set<String> COMPONENT_SECTIONS = Set.of("dataset", "schedule", "parameterization", "network",
-            "loss");
+            "loss", "prior");
 
     /** Largest spec accepted, in bytes (a spec is a page of settings; a huge one is a mistake). */
     public static final long MAX_BYTES = 1 << 20;

@@ -1,0 +1,131 @@
+package org.diffusion4j.plugin.dinof;
+
+import org.diffusion4j.api.Affine;
+import org.diffusion4j.api.Loss;
+import org.diffusion4j.api.Model;
+import org.diffusion4j.api.NonFiniteOutputException;
+import org.diffusion4j.api.Schedule;
+import org.diffusion4j.api.View;
+import org.diffusion4j.api.config.ConfigException;
+import org.diffusion4j.api.tensor.Backend;
+import org.diffusion4j.api.tensor.Rng;
+import org.diffusion4j.api.tensor.Tensor;
+
+/**
+ * DiNof's joint objective (seed 001, §3.3): weighted denoising score matching on the truncated
+ * interval plus the flow's negative log-likelihood of the diffused data at T_m,
+ * <pre>  L = E_{t ~ U[tMin, T_m)} E_ε [ ‖σ(t)·s_θ(x_t, t) + ε‖² ]  +  w · E [ −log p_φ(x(T_m)) ],
+ *  x_t = α(t)·x0 + σ(t)·ε,   x(T_m) = α(T_m)·x0 + σ(T_m)·ε'.</pre>
+ * The first term is score-sde's λ(t) = σ²(t) weighting (Song et al. 2021, Eq. 7; seed 001 Eq. 3)
+ * restricted to t &lt; T_m, summed over coordinates and averaged over the batch; the second is
+ * the flow's exact NLL (seed 001, Eq. 10) in nats per sample, weighted by {@code flow-weight}.
+ *
+ * <p>One scalar, one optimiser. The score and the flow share no parameters and neither term depends
+ * on the other's, so the gradient of the sum is the two gradients side by side and Adam's
+ * per-parameter steps are those of training each alone: joint and separate training (the paper's
+ * comparison) differ here only through a global {@code grad-clip}.
+ *
+ * <p>Random draws, in this order: t_i = tMin + (T_m − tMin)·{@code rng.nextDouble()} for each row,
+ * then ε ({@code Tensor.randn(rng, B, D)}), then ε' (the same).
+ */
+public final class JointLoss implements Loss {
+
+    private final double flowWeight;
+    private volatile double lastFlowNll = Double.NaN;
+
+    public JointLoss(double flowWeight) {
+        this.flowWeight = flowWeight;
+    }
+
+    /** The flow's NLL of the last batch, nats per sample (NaN before the first). */
+    public double lastFlowNll() {
+        return lastFlowNll;
+    }
+
+    /** {@code flow-nll}: the flow's NLL of x(T_m) in the last batch, nats per sample, for the training log. */
+    @Override
+    public java.util.Map<String, Double> lastFigures() {
+        double v = lastFlowNll;
+        return Double.isNaN(v) ? java.util.Map.of() : java.util.Map.of("flow-nll", v);
+    }
+
+    @Override
+    public Tensor compute(Model model, Tensor x0, Rng rng) {
+        String name = JointLossProvider.NAME;
+        DinofNetwork net = DinofNetwork.of(model.network());
+        if (net == null) {
+            throw new ConfigException(name + " trains the score and the flow of a 'dinof' network; this model's network ("
+                    + model.network().getClass().getSimpleName() + ") has no flow (use network: {name: dinof, t-m: ...})");
+        }
+        Schedule schedule = model.schedule();
+        double tMin = schedule.tMin();
+        double tM = net.tM();
+        if (!(tM > tMin && tM <= schedule.tMax())) {
+            throw new ConfigException(name + ": the network's t-m = " + tM + " lies outside the schedule's (" + tMin + ", "
+                    + schedule.tMax() + "]");
+        }
+        Backend backend = x0.backend();
+        int batch = x0.dim(0);
+        int dimension = x0.dim(1);
+        float[] times = new float[batch];
+        float[] alpha = new float[batch];
+        float[] sigma = new float[batch];
+        float[] px = new float[batch];
+        float[] pout = new float[batch];
+        boolean xTerm = false;
+        for (int i = 0; i < batch; i++) {
+            double t = tMin + (tM - tMin) * rng.nextDouble();
+            double si = schedule.sigma(t);
+            Affine c;
+            try {
+                c = model.coefficients(View.SCORE, t);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name + ": " + e.getMessage() + " (schedule " + schedule + ")");
+            }
+            if (!(si > 0) || !Double.isFinite(si) || !Double.isFinite(schedule.alpha(t))) {
+                throw new ConfigException(name + ": at t = " + t + " the path is not usable (α = " + schedule.alpha(t)
+                        + ", σ = " + si + "); schedule " + schedule);
+            }
+            times[i] = (float) t;
+            alpha[i] = (float) schedule.alpha(t);
+            sigma[i] = (float) si;
+            px[i] = (float) (si * c.p());
+            pout[i] = (float) (si * c.q());
+            xTerm |= px[i] != 0;
+        }
+        Tensor eps = Tensor.randn(backend, rng, batch, dimension);
+        Tensor xt = x0.mul(column(backend, alpha)).add(eps.mul(column(backend, sigma)));
+        Tensor out = model.network().forward(xt, column(backend, times));
+        if (out.dim(1) != dimension) {
+            out = out.columns(0, dimension);
+        }
+        // σ·s_θ + ε with s_θ = p·x_t + q·out: the λ = σ² weighted score error in its stable form.
+        Tensor scaled = out.mul(column(backend, pout)).add(eps);
+        if (xTerm) {
+            scaled = scaled.add(xt.mul(column(backend, px)));
+        }
+        Tensor dsm = scaled.square().sum().mul(1.0 / batch);
+
+        Tensor eps2 = Tensor.randn(backend, rng, batch, dimension);
+        Tensor xm = x0.mul(schedule.alpha(tM)).add(eps2.mul(schedule.sigma(tM)));
+        Tensor nll = net.flow().logProb(xm).mean().neg();
+        double value = nll.item();
+        lastFlowNll = value;
+        if (!Double.isFinite(value)) {
+            String layer = net.flow().firstNonFiniteLayer(xm);
+            throw new NonFiniteOutputException(name + ": the flow's log-density is " + value + (layer == null ? ""
+                    : " (first non-finite output at flow layer " + layer + ")")
+                    + " (try a lower training.lr or training.grad-clip)");
+        }
+        return dsm.add(nll.mul(flowWeight));
+    }
+
+    private static Tensor column(Backend backend, float[] values) {
+        return Tensor.of(backend, values, values.length, 1);
+    }
+
+    @Override
+    public String toString() {
+        return JointLossProvider.NAME + " (flow-weight " + flowWeight + ")";
+    }
+}
