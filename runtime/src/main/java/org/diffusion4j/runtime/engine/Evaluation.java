@@ -88,9 +88,8 @@ public final class Evaluation {
         Rng rng = new Rng(seed).split("likelihood");
         double[] out = new double[n];
         float[] values = data.values();
-        if (progress != null) {
-            progress.update(0, "");
-        }
+        // no line before the first batch is done: a likelihood that refuses the model at its first
+        // batch then ends with its one-line error alone
         for (int first = 0; first < n; first += batchSize) {
             int m = Math.min(batchSize, n - first);
             float[] batch = new float[m * d];
