@@ -48,7 +48,7 @@ final class InvertCommand {
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
                 .desc("which sampler of the spec walks backwards (default: the first that can invert)").build());
         o.addOption(Option.builder().longOpt("data").hasArg().argName("FILE")
-                .desc("the data to invert, .csv (points, with a header) or .npy ([N, D] or [N, C, H, W])").build());
+                .desc("the data to invert, .csv (points) or .npy ([N, D] or [N, C, H, W])").build());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("FILE")
                 .desc("latents to write, .csv or .npy (must not exist)").build());
         o.addOption(Latents.classOption());

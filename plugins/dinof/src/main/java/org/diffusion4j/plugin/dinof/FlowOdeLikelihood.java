@@ -29,12 +29,14 @@ public final class FlowOdeLikelihood implements Likelihood {
     public String refuse(Model model) {
         DinofNetwork net = DinofNetwork.of(model.network());
         if (net == null) {
-            return "the model's network has no flow (" + model.network().getClass().getSimpleName()
+            return FlowOdeLikelihoodProvider.NAME + ": the model's network has no flow ("
+                    + model.network().getClass().getSimpleName()
                     + "); the DiNof likelihood needs a checkpoint trained with network: {name: dinof}";
         }
         Schedule s = model.schedule();
         if (!(net.tM() > s.tMin() && net.tM() <= s.tMax())) {
-            return "the network's t-m = " + net.tM() + " lies outside the schedule's (" + s.tMin() + ", " + s.tMax() + "]";
+            return FlowOdeLikelihoodProvider.NAME + ": the network's t-m = " + net.tM()
+                    + " lies outside the schedule's (" + s.tMin() + ", " + s.tMax() + "]";
         }
         return model.undetermined(FlowOdeLikelihoodProvider.NAME, View.SCORE, s.tMin(), net.tM());
     }

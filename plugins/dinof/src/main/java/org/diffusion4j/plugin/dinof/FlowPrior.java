@@ -41,11 +41,13 @@ public final class FlowPrior implements Prior {
     public String refuse(Model model) {
         DinofNetwork net = DinofNetwork.of(model.network());
         if (net == null) {
-            return "the model's network has no flow (" + model.network().getClass().getSimpleName()
+            return FlowPriorProvider.NAME + ": the model's network has no flow ("
+                    + model.network().getClass().getSimpleName()
                     + "); sample a checkpoint trained with network: {name: dinof} and loss: {name: dinof.joint}";
         }
         if (net.tM() != tM) {
-            return "the prior's t-m = " + tM + " but the network's flow was trained at t-m = " + net.tM()
+            return FlowPriorProvider.NAME + ": the prior's t-m = " + tM
+                    + " but the network's flow was trained at t-m = " + net.tM()
                     + "; set prior.t-m=" + net.tM();
         }
         Schedule s = model.schedule();
