@@ -407,7 +407,7 @@ public final class Plots {
         }
     }
 
-    private record Tick(double value, String label) {
+    record Tick(double value, String label) {
     }
 
     private static List<Tick> linearTicks(double lo, double hi, int target) {
@@ -445,25 +445,35 @@ public final class Plots {
         return nice * power;
     }
 
-    private static List<Tick> logTicks(double lo, double hi) {
-        List<Tick> ticks = new ArrayList<>();
+    /**
+     * Ticks of a logarithmic axis: 1, 2, 5 per decade (every k-th decade's 1 over many decades); a
+     * range within about one decade (a loss from 3 to 9) gets 1 … 9 per decade, and one narrower
+     * still evenly spaced values, so the axis always carries at least three labels where it can.
+     */
+    static List<Tick> logTicks(double lo, double hi) {
         int a = (int) Math.floor(Math.log10(lo));
         int b = (int) Math.ceil(Math.log10(hi));
         int decades = b - a;
-        int[] mantissas = decades <= 2 ? new int[] {1, 2, 5} : new int[] {1};
         int every = Math.max(1, (int) Math.ceil(decades / 8.0));
-        for (int e = a; e <= b; e++) {
-            if (Math.floorMod(e, every) != 0) {
-                continue;
-            }
-            for (int m : mantissas) {
-                double v = m * Math.pow(10, e);
-                if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
-                    ticks.add(new Tick(v, formatLog(m, e)));
+        int[][] choices = decades <= 2 ? new int[][] {{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} : new int[][] {{1}};
+        for (int[] mantissas : choices) {
+            List<Tick> ticks = new ArrayList<>();
+            for (int e = a; e <= b; e++) {
+                if (Math.floorMod(e, every) != 0) {
+                    continue;
+                }
+                for (int m : mantissas) {
+                    double v = m * Math.pow(10, e);
+                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
+                        ticks.add(new Tick(v, formatLog(m, e)));
+                    }
                 }
             }
+            if (ticks.size() >= 3 || decades > 2) {
+                return ticks;
+            }
         }
-        return ticks;
+        return linearTicks(lo, hi, 4);
     }
 
     private static String formatLog(int mantissa, int exponent) {

@@ -25,6 +25,19 @@ class PlotsTest {
     Path dir;
 
     @Test
+    void aLogAxisCarriesAtLeastThreeLabelsWhateverItsSpan() {
+        // a loss curve from 2.8 to 9: only "5" of 1, 2, 5 falls inside, so 1 … 9 are used
+        assertThat(Plots.logTicks(2.8, 9.0)).extracting(Plots.Tick::label)
+                .containsExactly("3", "4", "5", "6", "7", "8", "9");
+        assertThat(Plots.logTicks(0.01, 1)).extracting(Plots.Tick::label)
+                .containsExactly("0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1");
+        assertThat(Plots.logTicks(0.01, 100)).extracting(Plots.Tick::label).containsExactly("0.01", "0.1", "1", "10", "100");
+        assertThat(Plots.logTicks(3.1, 3.9)).as("narrower than one mantissa step: evenly spaced")
+                .hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(tick -> assertThat(tick.value()).isBetween(3.1, 3.9));
+    }
+
+    @Test
     void scatterPanelsShareOneAxisRange() throws IOException {
         // Red points only near (1, 1), blue only near (-1, -1): with a shared range the red cloud sits in
         // the top-right of its panel and the blue one in the bottom-left of its panel.
