@@ -69,6 +69,31 @@ final class CliSupport {
     }
 
     /**
+     * The class of every sample that {@code sample --class} recorded in the manifest beside the
+     * samples, or null when there is no manifest, it records no labels, or not one per sample.
+     */
+    static int[] recordedLabels(Path samples, int count) throws IOException {
+        Path manifest = manifestOf(samples);
+        if (!Files.isRegularFile(manifest)) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode labels;
+        try {
+            labels = org.diffusion4j.runtime.engine.Manifest.JSON.readTree(manifest.toFile()).get("labels");
+        } catch (IOException e) {
+            throw new UserException(manifest + " is not a readable manifest (" + e.getMessage() + ")");
+        }
+        if (labels == null || !labels.isArray() || labels.size() != count) {
+            return null;
+        }
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = labels.get(i).asInt();
+        }
+        return out;
+    }
+
+    /**
      * Writes .npy (float32) or .csv, chosen by the file's extension (checked up front by {@link #requireNewPointFile});
      * refuses, overwriting nothing, when the file appeared since that check.
      */

@@ -5,7 +5,6 @@ import static org.diffusion4j.runtime.cli.LauncherOptions.backend;
 import static org.diffusion4j.runtime.cli.LauncherOptions.compute;
 import static org.diffusion4j.runtime.cli.LauncherOptions.plugins;
 import static org.diffusion4j.runtime.cli.LauncherOptions.set;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -195,30 +194,13 @@ final class EvalCommand {
 
     /** The class each sample was drawn for, from the manifest {@code sample --class} wrote beside the file. */
     private static int[] labelsFromManifest(Path samples, int count) throws IOException {
-        Path manifest = manifestOf(samples);
-        String advice = CLASS_ACCURACY + " needs the class each sample was drawn for, which 'sample --class' records in"
-                + " the manifest beside the samples";
-        if (!Files.exists(manifest)) {
-            throw new UserException(advice + ", but " + manifest + " does not exist");
+        int[] labels = recordedLabels(samples, count);
+        if (labels == null) {
+            throw new UserException(CLASS_ACCURACY + " needs the class each sample was drawn for, which 'sample --class'"
+                    + " records in the manifest beside the samples; " + manifestOf(samples) + " is missing, records no"
+                    + " labels (samples drawn without --class?) or not one per sample of the " + count + " in " + samples);
         }
-        JsonNode labels;
-        try {
-            labels = Manifest.JSON.readTree(manifest.toFile()).get("labels");
-        } catch (IOException e) {
-            throw new UserException(manifest + " is not a readable manifest (" + e.getMessage() + ")");
-        }
-        if (labels == null || !labels.isArray()) {
-            throw new UserException(advice + "; " + manifest + " has no labels (were these samples drawn without --class?)");
-        }
-        if (labels.size() != count) {
-            throw new UserException(manifest + " records " + labels.size() + " labels for " + count + " samples in "
-                    + samples + "; they do not belong together");
-        }
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = labels.get(i).asInt();
-        }
-        return out;
+        return labels;
     }
 
     /** −log p of the run's held-out (test) points under each likelihood of its spec. */

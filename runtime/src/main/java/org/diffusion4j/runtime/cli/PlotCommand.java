@@ -88,7 +88,14 @@ final class PlotCommand {
             case LOSSES -> losses(files.get(0), png);
             case IMAGES -> {
                 PointSet images = PointFiles.read(files.get(0));
-                ImageGrid.writeNew(images.head(100), 10, null, png);
+                // samples drawn with --class: one class per row, as 'sample' draws them
+                int[] labels = recordedLabels(files.get(0), images.count());
+                if (labels == null) {
+                    ImageGrid.writeNew(images.head(100), 10, null, png);
+                } else {
+                    SampleCommand.writeGrid(images.withLabels(labels),
+                            Arrays.stream(labels).distinct().sorted().boxed().toList(), List.of(), png);
+                }
             }
             case POINTS -> {
                 List<Plots.Panel> panels = new ArrayList<>();

@@ -286,7 +286,7 @@ final class SampleCommand {
         return samples;
     }
 
-    private static void writeGrid(PointSet samples, List<Integer> classes, List<String> names, Path grid)
+    static void writeGrid(PointSet samples, List<Integer> classes, List<String> names, Path grid)
             throws IOException {
         java.util.function.IntFunction<String> rowName = k -> k < names.size() ? k + " " + names.get(k) : "class " + k;
         if (classes.size() <= 1 || samples.count() < classes.size()) {
