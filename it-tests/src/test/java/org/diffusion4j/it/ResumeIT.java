@@ -26,16 +26,16 @@ class ResumeIT {
     void killedRunResumesBitIdenticallyWhateverTheThreadCount() throws Exception {
         Launcher d4j = new Launcher(Distribution.copyTo(tmp), tmp.resolve("work"));
         Path spec = Specs.write(tmp.resolve("work").resolve("resume.yaml"), Specs.tiny(STEPS, CHECKPOINT_EVERY, 200));
-        killResumeAndCompare(d4j, spec, STEPS, CHECKPOINT_EVERY);
+        killResumeAndCompare(d4j, spec, STEPS, CHECKPOINT_EVERY, false);
     }
 
     /**
      * The same for a class-conditional U-Net on images (an IDX file written here, so no dataset
      * needs installing): the label-dropout stream, the conditioning and the image kernels resume
-     * exactly too.
+     * exactly too. This one resumes by naming the checkpoint file, which continues its folder.
      */
     @Test
-    void killedConditionalImageRunResumesBitIdentically() throws Exception {
+    void killedConditionalImageRunResumesBitIdenticallyFromItsCheckpointFile() throws Exception {
         Launcher d4j = new Launcher(Distribution.copyTo(tmp), tmp.resolve("work"));
         Path images = tmp.resolve("work").resolve("images.idx");
         Path labels = tmp.resolve("work").resolve("labels.idx");
@@ -64,10 +64,12 @@ class ResumeIT {
                 training:         {lr: 0.001, batch-size: 16, steps: 60, ema-decay: 0.9, grad-clip: 1.0,
                                    label-dropout: 0.3, checkpoint-every: 20}
                 """.formatted(images, labels));
-        killResumeAndCompare(d4j, spec, 60, 20);
+        killResumeAndCompare(d4j, spec, 60, 20, true);
     }
 
-    private void killResumeAndCompare(Launcher d4j, Path spec, int steps, int checkpointEvery) throws Exception {
+    /** {@code byFile}: resume names the checkpoint file instead of the run folder (both continue the folder). */
+    private void killResumeAndCompare(Launcher d4j, Path spec, int steps, int checkpointEvery, boolean byFile)
+            throws Exception {
         Path interrupted = tmp.resolve("work").resolve("interrupted");
         Path uninterrupted = tmp.resolve("work").resolve("uninterrupted");
         Path checkpoint = interrupted.resolve("checkpoint.safetensors");
@@ -92,7 +94,7 @@ class ResumeIT {
 
         // 2. resume it (2 threads) to the end
         Launcher.Result resumed = Checks.succeeded(d4j.run(Duration.ofMinutes(10), "train", "--resume",
-                interrupted.toString(), "--threads", "2"));
+                (byFile ? checkpoint : interrupted).toString(), "--threads", "2"));
         assertThat(resumed.stderr()).as(resumed.describe()).contains("resuming", "step " + stepAtKill);
 
         // 3. the same spec uninterrupted on 1 thread

@@ -262,6 +262,9 @@ final class JavaRunner {
      */
     private static Path benchImages(int count) throws IOException {
         Path dir = Files.createTempDirectory("d4j-bench-images");
+        // deleteOnExit runs in reverse order of registration: the folder is registered first so that
+        // it is removed after the file it holds, not before (when it is not yet empty).
+        dir.toFile().deleteOnExit();
         Path file = dir.resolve("images-idx3-ubyte");
         float[] v = fill(count * 28 * 28, 3);
         ByteBuffer b = ByteBuffer.allocate(16 + v.length).order(ByteOrder.BIG_ENDIAN);
@@ -271,7 +274,6 @@ final class JavaRunner {
         }
         Files.write(file, b.array());
         file.toFile().deleteOnExit();
-        dir.toFile().deleteOnExit();
         return file;
     }
 

@@ -75,11 +75,13 @@ final class TrainCommand {
             if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out")) {
                 throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set and --out");
             }
-            Path dir = Path.of(cl.getOptionValue("resume"));
-            Path checkpoint = Checkpoints.locate(dir);
+            Path given = Path.of(cl.getOptionValue("resume"));
+            Path checkpoint = Checkpoints.locate(given);
+            // --resume takes the run folder or its checkpoint file; either way the run goes on in the folder
+            Path dir = Files.isDirectory(given) ? given : checkpoint.toAbsolutePath().getParent();
             Checkpoints.read(checkpoint);   // a damaged checkpoint is refused before the folder is claimed
             // a second resume of the same run is refused here; the checkpoint is read again under the claim
-            try (FolderLock held = claimRunFolder(Files.isDirectory(dir) ? dir : checkpoint.toAbsolutePath().getParent())) {
+            try (FolderLock held = claimRunFolder(dir)) {
                 SafetensorsFile resumeFrom = Checkpoints.read(checkpoint);
                 PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
                 try (Backend backend = backend(cl, pm)) {
