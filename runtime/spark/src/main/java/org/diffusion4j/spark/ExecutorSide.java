@@ -68,7 +68,7 @@ final class ExecutorSide {
     private static ModuleLayer layerOf(String home) {
         Path lib = Path.of(home, "lib");
         if (!Files.isDirectory(lib)) {
-            throw new TaskFailure(true, "executor " + host() + " has no diffusion4j distribution at " + home
+            throw TaskFailure.of(true, "executor " + host() + " has no diffusion4j distribution at " + home
                     + " (no lib/ there): install it at the same path on every node, or name the path with"
                     + " --spark-conf spark.diffusion4j.home=DIR", null);
         }
@@ -90,7 +90,7 @@ final class ExecutorSide {
                 || t instanceof java.nio.file.InvalidPathException;
         String message = user ? String.valueOf(t.getMessage())
                 : t.getClass().getName() + ": " + t.getMessage();
-        return new TaskFailure(user, "on executor " + host() + ": " + message.replace('\n', ' '), w.toString());
+        return TaskFailure.of(user, "on executor " + host() + ": " + message.replace('\n', ' '), w.toString());
     }
 
     /** By name: the class may come from a layer other than the one this code sees. */

@@ -36,6 +36,11 @@ final class RangeTask implements Function<Integer, byte[]> {
             a.add("--threads");
             a.add(Integer.toString(taskCpus));
         }
+        if (!a.contains("--plugins")) {
+            // the executor's own distribution's plugins: what it can load is what counts
+            a.add("--plugins");
+            a.add(java.nio.file.Path.of(home, "plugins").toString());
+        }
         this.args = a.toArray(String[]::new);
         this.ranges = ranges.toArray(int[][]::new);
         this.hooks = hooks;

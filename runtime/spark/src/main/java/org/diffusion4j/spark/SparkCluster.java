@@ -54,7 +54,8 @@ final class SparkCluster implements Cluster {
         err.printf(Locale.ROOT, "spark: %s: %d tasks on %s%n", task, ranges.size(), describe());
         try {
             return sc.parallelize(indices, ranges.size()).map(f).collect();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // SparkException is a checked exception that Scala throws undeclared
             throw driverSide(e);
         }
     }
@@ -72,6 +73,15 @@ final class SparkCluster implements Cluster {
                 return new IllegalStateException("spark task failed " + f.getMessage() + "; executor's stack trace:\n"
                         + f.remoteTrace(), e);
             }
+        }
+        // Spark may give the job's failure without its cause: the user's error is then found by its
+        // class name in the message ("... most recent failure: Lost task ...: CLASS: MESSAGE\nDriver stacktrace")
+        String text = String.valueOf(e.getMessage());
+        String marker = TaskFailure.OfUser.class.getName() + ": ";
+        int at = text.indexOf(marker);
+        if (at >= 0) {
+            String rest = text.substring(at + marker.length());
+            return new UserException("spark task failed " + rest.lines().findFirst().orElse("").trim());
         }
         return e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }

@@ -50,6 +50,7 @@ final class SparkStart {
         }
         err.printf(Locale.ROOT, "spark: context on %s started in %.2f s (%d cores)%n", master,
                 (System.nanoTime() - t0) / 1e9, sc.defaultParallelism());
+        sc.sc().addSparkListener(new FailedAttempts(err));
         return new SparkCluster(sc, master, executorHome, hooks, err);
     }
 

@@ -103,27 +103,21 @@ final class Distributed {
 
     /**
      * The arguments every executor parses: the driver's, less {@link #DRIVER_ONLY}, with the path
-     * options made absolute (executors do not share the driver's working folder) and the plugins
-     * folder named explicitly.
+     * options made absolute (executors do not share the driver's working folder). Without
+     * {@code --plugins} an executor loads the plugins of its own distribution folder.
      */
     static List<String> workerArgs(CommandLine cl, Set<String> pathOptions) {
         List<String> args = new ArrayList<>();
-        boolean plugins = false;
         for (Option o : cl.getOptions()) {
             String name = o.getLongOpt();
             if (name == null || DRIVER_ONLY.contains(name)) {
                 continue;
             }
-            plugins |= name.equals("plugins");
             args.add("--" + name);
             if (o.hasArg()) {
                 String v = o.getValue();
                 args.add(pathOptions.contains(name) || name.equals("plugins") ? Path.of(v).toAbsolutePath().toString() : v);
             }
-        }
-        if (!plugins) {
-            args.add("--plugins");
-            args.add(home().resolve("plugins").toString());
         }
         return args;
     }

@@ -153,8 +153,13 @@ final class SampleCommand {
     static PointSet drawPart(String[] args, int from, int to, long[] nanos) throws Exception {
         long t0 = System.nanoTime();
         CommandLine cl = new org.apache.commons.cli.DefaultParser().parse(options(), args);
+        Path checkpoint = Path.of(cl.getOptionValue("checkpoint"));
+        if (!java.nio.file.Files.exists(checkpoint)) {
+            throw new UserException("checkpoint " + checkpoint + " is not visible here, though the driver read it: put"
+                    + " it where every executor can read it at the same path (a shared or distributed file system)");
+        }
         PluginManager pm = plugins(cl);
-        Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
+        Path file = Checkpoints.locate(checkpoint);
         SafetensorsFile ck = Checkpoints.read(file);
         PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
                 .with(values(cl.getOptionValues("set")));
