@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sample --spark} on Spark's local mode, as a user runs it from the distribution with
  * {@code SPARK_HOME} set (here a folder of Spark's jars the build copies from Maven Central): the
  * gathered sample file is byte-identical to the single-machine one for 1, 3 and 7 partitions, also
- * when a task's first attempt fails and Spark retries it; a job that fails or is killed writes
+ * when a task's first attempt fails and Spark retries it; a sweep with one task per cell gives the
+ * single-machine table; a job that fails or is killed writes
  * nothing; and Spark missing, a bad or unreachable master, a plugin missing on the executors
  * and a checkpoint the executors cannot see are each a one-line error with exit status 2.
  *
@@ -71,6 +72,29 @@ class SparkIT {
         String manifest = Files.readString(spark.workDir().resolve("p7.manifest.json"));
         assertThat(manifest).contains("spark local[2]");
         assertThat(spark.workDir().resolve("p7.png")).isRegularFile();
+    }
+
+    @Test
+    void aSweepOnSparkScoresAsTheLocalOne() throws IOException {
+        String[] grid = {"sweep", "--checkpoint", "run", "--sampler", "ode", "--column", "steps=5", "--column", "steps=10",
+                "--column", "steps=20"};
+        Checks.succeeded(plain.run(concat(grid, "--out", "sweep-local.json")));
+        Launcher.Result r = Checks.succeeded(spark.run(Duration.ofMinutes(3), concat(grid, "--out", "sweep-spark.json",
+                "--spark", "local[2]")));
+        assertThat(r.stderr()).contains("3 tasks: setup");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var local = json.readTree(spark.workDir().resolve("sweep-local.json").toFile());
+        var distributed = json.readTree(spark.workDir().resolve("sweep-spark.json").toFile());
+        assertThat(distributed.get("scores")).as("every cell's scores").isEqualTo(local.get("scores"));
+        assertThat(distributed.get("floor")).isEqualTo(local.get("floor"));
+        assertThat(Files.readString(spark.workDir().resolve("sweep-spark.md")))
+                .isEqualTo(Files.readString(spark.workDir().resolve("sweep-local.md")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test

@@ -21,6 +21,12 @@ import org.diffusion4j.runtime.cluster.ClusterProvider;
  */
 public final class SparkClusterProvider implements ClusterProvider {
 
+    /**
+     * The Spark line this jar is built and tested for: the launcher's module path supplies Jackson to
+     * Spark, and Spark's Jackson Scala module accepts its own minor version only.
+     */
+    static final String SPARK_LINE = "4.2.";
+
     /** How long to wait for a standalone master to accept a connection. */
     static final int CONNECT_TIMEOUT_MS = 5000;
 
@@ -40,6 +46,11 @@ public final class SparkClusterProvider implements ClusterProvider {
             throw new UserException("--spark " + master + ": Apache Spark is not on the class path; set SPARK_HOME to a"
                     + " Spark 4 installation (bin/diffusion4j adds $SPARK_HOME/jars)");
         }
+        String version = sparkVersion();
+        if (!version.startsWith(SPARK_LINE)) {
+            throw new UserException("--spark " + master + ": SPARK_HOME holds Spark " + version + "; diffusion4j runs on"
+                    + " Spark " + SPARK_LINE + "x (Scala 2.13): its Jackson version must match the launcher's");
+        }
         if (!MASTER.matcher(master).matches()) {
             throw new UserException("--spark " + master + " is not a Spark master URL; use local[N] (N cores), local[N,F]"
                     + " (F attempts per task), spark://HOST:PORT, yarn or k8s://HOST:PORT");
@@ -48,6 +59,20 @@ public final class SparkClusterProvider implements ClusterProvider {
             requireReachable(master);
         }
         return SparkStart.start(master, settings, home, err);
+    }
+
+    /**
+     * Spark's version, from its Scala package object ({@code org.apache.spark.package$}, a name Java
+     * source cannot spell), or "unknown".
+     */
+    static String sparkVersion() {
+        try {
+            Class<?> c = Class.forName("org.apache.spark.package$", true, SparkClusterProvider.class.getClassLoader());
+            Object module = c.getField("MODULE$").get(null);
+            return String.valueOf(c.getMethod("SPARK_VERSION").invoke(module));
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** A standalone master (spark://h1:p1,h2:p2) is reachable when one of its hosts accepts a connection. */

@@ -18,7 +18,8 @@ public final class ClusterTasks {
     /**
      * Runs one task.
      *
-     * @param task {@code sample}: samples {@code from} to {@code to} (exclusive)
+     * @param task {@code sample}: samples {@code from} to {@code to} (exclusive); {@code sweep-cell}: the
+     *             samples of sweep cell {@code from} (row-major)
      * @return what the driver gathers (for {@code sample}: times, then the samples' float32 values)
      */
     public static byte[] run(String task, String[] args, int from, int to) throws Exception {
@@ -28,7 +29,12 @@ public final class ClusterTasks {
                 PointSet part = SampleCommand.drawPart(args, from, to, nanos);
                 yield Distributed.encode(nanos[0], nanos[1], part.values());
             }
-            default -> throw new UserException("unknown cluster task '" + task + "'; known: sample");
+            case "sweep-cell" -> {
+                long[] nanos = new long[2];
+                PointSet cell = SweepCommand.drawCell(args, from, nanos);
+                yield Distributed.encode(nanos[0], nanos[1], cell.values());
+            }
+            default -> throw new UserException("unknown cluster task '" + task + "'; known: sample, sweep-cell");
         };
     }
 }

@@ -163,6 +163,11 @@ final class Distributed {
         return v;
     }
 
+    /** A task's compute (sampling) time in seconds. */
+    static double computeSeconds(byte[] result) {
+        return ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN).getLong(8) / 1e9;
+    }
+
     /** One line on the tasks' times: where a distributed run's time went. */
     static String timings(List<byte[]> results) {
         double setup = 0;
