@@ -64,7 +64,7 @@ class SparkIT {
         Checks.succeeded(sample("p7.csv", "local[2]", "--partitions", "7"));
         assertThat(p3.stderr()).as("the injected failure happened and was retried\n%s", p3.describe())
                 .contains("task 1 attempt 0 failed").contains("failure injected")
-                .contains("3 tasks: setup");
+                .contains("3 tasks: plugins");
         for (String f : List.of("p1.csv", "p3.csv", "p7.csv")) {
             assertThat(Checks.bytes(spark.workDir().resolve(f))).as("%s against the single-machine samples", f)
                     .isEqualTo(local);
@@ -81,7 +81,7 @@ class SparkIT {
         Checks.succeeded(plain.run(concat(grid, "--out", "sweep-local.json")));
         Launcher.Result r = Checks.succeeded(spark.run(Duration.ofMinutes(3), concat(grid, "--out", "sweep-spark.json",
                 "--spark", "local[2]")));
-        assertThat(r.stderr()).contains("3 tasks: setup");
+        assertThat(r.stderr()).contains("3 tasks: plugins");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         var local = json.readTree(spark.workDir().resolve("sweep-local.json").toFile());
         var distributed = json.readTree(spark.workDir().resolve("sweep-spark.json").toFile());

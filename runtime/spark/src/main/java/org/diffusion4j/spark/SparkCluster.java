@@ -83,6 +83,12 @@ final class SparkCluster implements Cluster {
             String rest = text.substring(at + marker.length());
             return new UserException("spark task failed " + rest.lines().findFirst().orElse("").trim());
         }
+        if (text.contains("spark.driver.maxResultSize")) {
+            // every task's samples come back to the driver, which writes the one file
+            return new UserException("the tasks' results are larger than spark.driver.maxResultSize allows; raise it"
+                    + " (--spark-conf spark.driver.maxResultSize=8g) and the launcher's heap (DIFFUSION4J_OPTS=-Xmx...),"
+                    + " or draw fewer samples per command");
+        }
         return e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
 

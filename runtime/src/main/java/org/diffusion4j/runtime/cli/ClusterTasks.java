@@ -25,14 +25,14 @@ public final class ClusterTasks {
     public static byte[] run(String task, String[] args, int from, int to) throws Exception {
         return switch (task) {
             case "sample" -> {
-                long[] nanos = new long[2];
+                long[] nanos = new long[3];
                 PointSet part = SampleCommand.drawPart(args, from, to, nanos);
-                yield Distributed.encode(nanos[0], nanos[1], part.values());
+                yield Distributed.encode(nanos, part.values());
             }
             case "sweep-cell" -> {
-                long[] nanos = new long[2];
+                long[] nanos = new long[3];
                 PointSet cell = SweepCommand.drawCell(args, from, nanos);
-                yield Distributed.encode(nanos[0], nanos[1], cell.values());
+                yield Distributed.encode(nanos, cell.values());
             }
             default -> throw new UserException("unknown cluster task '" + task + "'; known: sample, sweep-cell");
         };

@@ -147,17 +147,23 @@ final class Distributed {
         return ranges;
     }
 
-    /** A task's result: its setup and compute times, then little-endian float32 values. */
-    static byte[] encode(long setupNanos, long computeNanos, float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(16 + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(setupNanos).putLong(computeNanos);
+    /**
+     * A task's result: its times (plugin loading, checkpoint and pipeline, the work itself; nanoseconds),
+     * then little-endian float32 values.
+     */
+    static byte[] encode(long[] nanos, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(nanos[0]).putLong(nanos[1]).putLong(nanos[2]);
         b.asFloatBuffer().put(values);
         return b.array();
     }
 
+    /** Bytes of a result before its values: three times. */
+    private static final int HEADER = 24;
+
     static float[] values(byte[] result) {
         ByteBuffer b = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
-        b.position(16);
+        b.position(HEADER);
         float[] v = new float[b.remaining() / 4];
         b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         return v;
@@ -165,19 +171,19 @@ final class Distributed {
 
     /** A task's compute (sampling) time in seconds. */
     static double computeSeconds(byte[] result) {
-        return ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN).getLong(8) / 1e9;
+        return ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN).getLong(16) / 1e9;
     }
 
     /** One line on the tasks' times: where a distributed run's time went. */
     static String timings(List<byte[]> results) {
-        double setup = 0;
-        double compute = 0;
+        double[] sums = new double[3];
         for (byte[] r : results) {
             ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN);
-            setup += b.getLong() / 1e9;
-            compute += b.getLong() / 1e9;
+            for (int i = 0; i < 3; i++) {
+                sums[i] += b.getLong() / 1e9;
+            }
         }
-        return String.format(Locale.ROOT, "%d tasks: setup (plugins, checkpoint, pipeline) %.2f s, sampling %.2f s,"
-                + " summed over tasks", results.size(), setup, compute);
+        return String.format(Locale.ROOT, "%d tasks: plugins %.2f s, checkpoint and pipeline %.2f s, sampling %.2f s"
+                + " (summed over tasks)", results.size(), sums[0], sums[1], sums[2]);
     }
 }

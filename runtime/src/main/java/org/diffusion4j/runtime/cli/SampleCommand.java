@@ -148,7 +148,8 @@ final class SampleCommand {
      * driver's {@code sample} arguments) describe, bit for bit what {@code sample} draws for them on
      * one machine.
      *
-     * @param nanos receives the setup time (plugins, checkpoint, pipeline) and the sampling time
+     * @param nanos receives the times of loading the plugins, of reading the checkpoint and building the
+     *              pipeline, and of sampling
      */
     static PointSet drawPart(String[] args, int from, int to, long[] nanos) throws Exception {
         long t0 = System.nanoTime();
@@ -159,6 +160,7 @@ final class SampleCommand {
                     + " it where every executor can read it at the same path (a shared or distributed file system)");
         }
         PluginManager pm = plugins(cl);
+        long tp = System.nanoTime();
         Path file = Checkpoints.locate(checkpoint);
         SafetensorsFile ck = Checkpoints.read(file);
         PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
@@ -172,8 +174,9 @@ final class SampleCommand {
             PointSet part = Sampling.sampleRange(backend, p.model(), p.prior(), p.samplers().get(label),
                     p.dataset().sampleShape(), p.spec().seed(), from, to, p.sampling().getInt("count"),
                     p.sampling().getInt("batch-size"), conditional.labels(), conditional.guidance(), total -> null);
-            nanos[0] = t1 - t0;
-            nanos[1] = System.nanoTime() - t1;
+            nanos[0] = tp - t0;
+            nanos[1] = t1 - tp;
+            nanos[2] = System.nanoTime() - t1;
             return part;
         }
     }

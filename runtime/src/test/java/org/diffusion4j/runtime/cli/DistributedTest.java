@@ -38,7 +38,7 @@ class DistributedTest {
     @Test
     void resultsCarryTheirValuesExactly() {
         float[] v = {1.5f, -0f, Float.MIN_VALUE, 3.4e38f, Float.NaN};
-        byte[] r = Distributed.encode(7_000_000_000L, 2_500_000_000L, v);
+        byte[] r = Distributed.encode(new long[]{7_000_000_000L, 1_000_000L, 2_500_000_000L}, v);
         assertThat(Distributed.values(r)).containsExactly(v);
         assertThat(Distributed.computeSeconds(r)).isEqualTo(2.5);
     }
