@@ -316,7 +316,8 @@ final class SampleCommand {
             requireNew(preview.file);
         }
         long t0 = System.nanoTime();
-        PointSet samples = cluster != null ? drawOnCluster(p, conditional.labels()) : Sampling.sample(p.backend(), p.model(), p.prior(), sampler, shape, p.spec().seed(),
+        PointSet samples = cluster != null ? drawOnCluster(p, conditional.labels())
+                : Sampling.sample(p.backend(), p.model(), p.prior(), sampler, shape, p.spec().seed(),
                 p.sampling().getInt("count"), p.sampling().getInt("batch-size"), conditional.labels(),
                 conditional.guidance(), preview == null ? StepListener.NONE : preview,
                 total -> Progress.forConsole("sample " + label, total));

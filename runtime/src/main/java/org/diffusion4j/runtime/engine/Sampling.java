@@ -80,8 +80,8 @@ public final class Sampling {
     /**
      * Samples {@code from} (inclusive) to {@code to} (exclusive) of a run of {@code count}: what
      * {@link #sample(Backend, Model, Prior, Sampler, int[], long, int, int, int[], Guidance, StepListener,
-     * IntFunction)} would give for those indices, bit for bit. {@code from} must start a batch of the
-     * run, so this part walks the very batches the whole run walks: a sampler whose step looks at the
+     * IntFunction)} would give for those indices, bit for bit. The range must start a batch of the run
+     * and end one (or end the run), so this part walks the very batches the whole run walks: a sampler whose step looks at the
      * whole batch (the Langevin corrector's batch-mean norms) then gives the same bits too. This is
      * how a run is split across machines.
      *
@@ -90,9 +90,9 @@ public final class Sampling {
     public static PointSet sampleRange(Backend backend, Model model, Prior prior, Sampler sampler, int[] sampleShape,
                                        long seed, int from, int to, int count, int batchSize, int[] labels,
                                        Guidance guidance, IntFunction<Progress> progress) {
-        if (from < 0 || to > count || from >= to || from % batchSize != 0) {
+        if (from < 0 || to > count || from >= to || from % batchSize != 0 || (to != count && to % batchSize != 0)) {
             throw new IllegalArgumentException("range [" + from + ", " + to + ") of " + count + " samples in batches of "
-                    + batchSize + " does not start a batch");
+                    + batchSize + " does not start a batch or does not end one");
         }
         if (labels != null && labels.length != count) {
             throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@link Sampling#sampleRange}, the part of a run one cluster task draws: ranges of whole batches
  * put together give the whole run's samples bit for bit, also for a sampler whose step looks at the
  * whole batch (here: it adds the batch mean of its noise, as the Langevin corrector's step size uses
- * batch-mean norms), which is why a range must start a batch.
+ * batch-mean norms), which is why a range must start and end on batch boundaries.
  */
 class SamplingRangeTest {
 
@@ -70,6 +70,9 @@ class SamplingRangeTest {
             assertThatThrownBy(() -> Sampling.sampleRange(backend, model, Prior.gaussian(), BATCH_MEAN, new int[]{2}, 9,
                     3, 10, count, batch, null, Guidance.NONE, n -> null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not start a batch");
+            assertThatThrownBy(() -> Sampling.sampleRange(backend, model, Prior.gaussian(), BATCH_MEAN, new int[]{2}, 9,
+                    5, 12, count, batch, null, Guidance.NONE, n -> null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not end one");
         }
     }
 }
