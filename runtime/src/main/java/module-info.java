@@ -15,6 +15,7 @@ module org.diffusion4j.runtime {
     exports org.diffusion4j.runtime.backend;
     exports org.diffusion4j.runtime.io;
     exports org.diffusion4j.runtime.cli;
+    exports org.diffusion4j.runtime.cluster;
     exports org.diffusion4j.runtime.engine;
     exports org.diffusion4j.runtime.oracle;
     exports org.diffusion4j.runtime.plugin;
@@ -25,6 +26,8 @@ module org.diffusion4j.runtime {
 
     uses org.diffusion4j.api.ComponentProvider;
     uses org.diffusion4j.api.tensor.BackendProvider;
+    // A cluster engine (the diffusion4j-spark jar) on the class path, for --spark.
+    uses org.diffusion4j.runtime.cluster.ClusterProvider;
 
     provides org.diffusion4j.api.tensor.BackendProvider with org.diffusion4j.runtime.backend.JavaBackendProvider;
 }

@@ -27,14 +27,25 @@ final class Launcher {
 
     private final Path home;
     private final Path workDir;
+    private final Map<String, String> env;
 
     /**
      * @param home    the distribution folder (holds bin/, lib/, plugins/)
      * @param workDir the working folder of the launched processes; relative paths resolve here
      */
     Launcher(Path home, Path workDir) {
+        this(home, workDir, Map.of());
+    }
+
+    private Launcher(Path home, Path workDir, Map<String, String> env) {
         this.home = home;
         this.workDir = workDir;
+        this.env = env;
+    }
+
+    /** This launcher with {@code env} added to the processes' environment (e.g. SPARK_HOME). */
+    Launcher withEnv(Map<String, String> env) {
+        return new Launcher(home, workDir, Map.copyOf(env));
     }
 
     Path home() {
@@ -71,6 +82,8 @@ final class Launcher {
             env.remove("DIFFUSION4J_OPTS");
             env.remove("JAVA_TOOL_OPTIONS");
             env.remove("JDK_JAVA_OPTIONS");
+            env.remove("SPARK_HOME");
+            env.putAll(this.env);
             return new Running(command, pb.start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);

@@ -52,7 +52,12 @@ final class SampleCommand {
         return LauncherOptions.parse(out, name, argsSyntax, options, args);
     }
 
-    int sample(String[] args) throws Exception {
+    /** With --spark: where the samples are drawn, the executors' arguments and the partition count. */
+    private org.diffusion4j.runtime.cluster.Cluster cluster;
+    private List<String> workerArgs;
+    private int partitions;
+
+    private static Options options() {
         Options o = compute();
         o.addOption(Option.builder().longOpt("checkpoint").hasArg().argName("PATH").desc("run folder or checkpoint file").build());
         o.addOption(Option.builder().longOpt("sampler").hasArg().argName("LABEL")
@@ -76,8 +81,13 @@ final class SampleCommand {
                 .desc("start from these latents (.csv or .npy, as written by invert) instead of fresh noise; with"
                         + " --class K one class for all").build());
         o.addOption(set());
-        CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv|FILE.npy [--class LIST [--guidance S]]", o,
-                args);
+        Distributed.addOptions(o);
+        return o;
+    }
+
+    int sample(String[] args) throws Exception {
+        CommandLine cl = parse("sample", "--checkpoint PATH --out FILE.csv|FILE.npy [--class LIST [--guidance S]]"
+                + " [--spark MASTER]", options(), args);
         if (cl == null) {
             return 0;
         }
@@ -99,6 +109,11 @@ final class SampleCommand {
                 throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
                         + String.join(", ", p.samplers().keySet()) + " (add one with --set samplers.NAME.name=COMPONENT)");
             }
+            Distributed.requireSparkFor(cl);
+            if (Distributed.requested(cl) && (cl.hasOption("latents") || cl.hasOption("preview-every"))) {
+                throw new UserException("--spark draws fresh samples only: --latents and --preview-every run on one"
+                        + " machine (drop --spark)");
+            }
             if (cl.hasOption("latents")) {
                 loadWeights(file, ck, p);
                 return Latents.sample(cl, p, label, sampler, outFile, file, err);
@@ -111,9 +126,84 @@ final class SampleCommand {
                         + p.dataset().sampleShape().length + "-D points, not images");
             }
             loadWeights(file, ck, p);
-            drawAndWrite(p, label, sampler, outFile, conditional, previewEvery, Map.of("checkpoint", file.toString()));
+            if (!Distributed.requested(cl)) {
+                drawAndWrite(p, label, sampler, outFile, conditional, previewEvery, Map.of("checkpoint", file.toString()));
+                return 0;
+            }
+            workerArgs = Distributed.workerArgs(cl, java.util.Set.of("checkpoint"));
+            try (var c = Distributed.connect(cl, err)) {
+                cluster = c;
+                partitions = Distributed.partitions(cl, c);
+                drawAndWrite(p, label, sampler, outFile, conditional, previewEvery, Map.of("checkpoint", file.toString(),
+                        "cluster", c.describe()));
+            } finally {
+                cluster = null;
+            }
         }
         return 0;
+    }
+
+    /**
+     * On an executor: samples {@code from} to {@code to} (exclusive) of the run that {@code args} (the
+     * driver's {@code sample} arguments) describe, bit for bit what {@code sample} draws for them on
+     * one machine.
+     *
+     * @param nanos receives the times of loading the plugins, of reading the checkpoint and building the
+     *              pipeline, and of sampling
+     */
+    static PointSet drawPart(String[] args, int from, int to, long[] nanos) throws Exception {
+        long t0 = System.nanoTime();
+        CommandLine cl = new org.apache.commons.cli.DefaultParser().parse(options(), args);
+        Path checkpoint = Path.of(cl.getOptionValue("checkpoint"));
+        if (!java.nio.file.Files.exists(checkpoint)) {
+            throw new UserException("checkpoint " + checkpoint + " is not visible here, though the driver read it: put"
+                    + " it where every executor can read it at the same path (a shared or distributed file system)");
+        }
+        PluginManager pm = plugins(cl);
+        long tp = System.nanoTime();
+        Path file = Checkpoints.locate(checkpoint);
+        SafetensorsFile ck = Checkpoints.read(file);
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
+                .with(values(cl.getOptionValues("set")));
+        try (Backend backend = backend(cl, pm)) {
+            Pipeline p = assemble(spec, pm, backend);
+            String label = cl.getOptionValue("sampler", p.samplers().keySet().iterator().next());
+            Conditional conditional = conditional(cl, p);
+            loadWeights(file, ck, p);
+            long t1 = System.nanoTime();
+            PointSet part = Sampling.sampleRange(backend, p.model(), p.prior(), p.samplers().get(label),
+                    p.dataset().sampleShape(), p.spec().seed(), from, to, p.sampling().getInt("count"),
+                    p.sampling().getInt("batch-size"), conditional.labels(), conditional.guidance(), total -> null);
+            nanos[0] = tp - t0;
+            nanos[1] = t1 - tp;
+            nanos[2] = System.nanoTime() - t1;
+            return part;
+        }
+    }
+
+    /** Draws on {@link #cluster}: whole batches per task, gathered in index order. */
+    private PointSet drawOnCluster(Pipeline p, int[] labels) {
+        int count = p.sampling().getInt("count");
+        int[] shape = p.dataset().sampleShape();
+        int d = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        List<int[]> ranges = Distributed.batchRanges(count, p.sampling().getInt("batch-size"), partitions);
+        if (ranges.size() < partitions) {
+            err.println("spark: " + ranges.size() + " partitions, not " + partitions + ": a task takes whole batches ("
+                    + count + " samples in batches of " + p.sampling().getInt("batch-size") + ")");
+        }
+        List<byte[]> results = cluster.map("sample", workerArgs, ranges);
+        float[] all = new float[count * d];
+        for (int i = 0; i < ranges.size(); i++) {
+            float[] part = Distributed.values(results.get(i));
+            int[] r = ranges.get(i);
+            if (part.length != (r[1] - r[0]) * d) {
+                throw new IllegalStateException("task " + i + " returned " + part.length + " values for samples " + r[0]
+                        + ".." + r[1] + " of dimension " + d);
+            }
+            System.arraycopy(part, 0, all, r[0] * d, part.length);
+        }
+        err.println("spark: " + Distributed.timings(results));
+        return new PointSet(shape, all, labels);
     }
 
     /** What {@code sample} conditions on: a label per sample (null: unconditional) and the guidance. */
@@ -226,7 +316,8 @@ final class SampleCommand {
             requireNew(preview.file);
         }
         long t0 = System.nanoTime();
-        PointSet samples = Sampling.sample(p.backend(), p.model(), p.prior(), sampler, shape, p.spec().seed(),
+        PointSet samples = cluster != null ? drawOnCluster(p, conditional.labels())
+                : Sampling.sample(p.backend(), p.model(), p.prior(), sampler, shape, p.spec().seed(),
                 p.sampling().getInt("count"), p.sampling().getInt("batch-size"), conditional.labels(),
                 conditional.guidance(), preview == null ? StepListener.NONE : preview,
                 total -> Progress.forConsole("sample " + label, total));

@@ -95,7 +95,101 @@ public final class SweepCommand {
                 .desc("scores as JSON; the Markdown tables go beside it as FILE.md (neither may exist)").build());
         o.addOption(Option.builder().longOpt("set").hasArg().argName("PATH=VALUE")
                 .desc("override one spec value for every cell, e.g. --set samplers.ddim.spacing=trailing (repeatable)").build());
+        Distributed.addOptions(o);
         return o;
+    }
+
+    /** What the arguments name: the checkpoint, the resolved spec, the swept sampler, rows and columns. */
+    private record Plan(Path file, SafetensorsFile ck, PipelineSpec spec, String label, ComponentRef samplerRef,
+                        ConfigSpec samplerOptions, List<String> rows, List<String> columns) {
+    }
+
+    private static Plan plan(CommandLine cl, PluginManager pm) {
+        Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
+        SafetensorsFile ck = Checkpoints.read(file);
+        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
+                .with(cl.hasOption("set") ? List.of(cl.getOptionValues("set")) : List.of());
+        String label = cl.getOptionValue("sampler",
+                spec.samplers().isEmpty() ? "" : spec.samplers().keySet().iterator().next());
+        if (!spec.samplers().containsKey(label)) {
+            throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
+                    + String.join(", ", spec.samplers().keySet()));
+        }
+        ComponentRef samplerRef = spec.samplers().get(label);
+        ConfigSpec samplerOptions = pm.registry().find(Kind.SAMPLER, samplerRef.name()).provider().config();
+        List<String> rows = cl.hasOption("row") ? List.of(cl.getOptionValues("row"))
+                : defaultRows(samplerRef);
+        List<String> columns = cl.hasOption("column") ? List.of(cl.getOptionValues("column"))
+                : defaultColumns(samplerRef, cl.hasOption("row"), label, samplerOptions);
+        return new Plan(file, ck, spec, label, samplerRef, samplerOptions, rows, columns);
+    }
+
+    /**
+     * On an executor: the samples of cell {@code index} (row-major) of the sweep {@code args} describe,
+     * bit for bit those the single-machine sweep draws for it.
+     *
+     * @param nanos receives the times of loading the plugins, of reading the checkpoint and building the
+     *              pipeline, and of sampling
+     */
+    static PointSet drawCell(String[] args, int index, long[] nanos) throws Exception {
+        long t0 = System.nanoTime();
+        CommandLine cl = new org.apache.commons.cli.DefaultParser().parse(options(), args);
+        PluginManager pm = LauncherOptions.plugins(cl);
+        long tp = System.nanoTime();
+        Plan plan = plan(cl, pm);
+        try (Backend backend = LauncherOptions.backend(cl, pm)) {
+            Pipeline p = RunModule.assemble(plan.spec(), pm.registry(), backend);
+            int columns = plan.columns().size();
+            Cell cell = cell(plan.spec(), p, plan.label(), plan.rows().get(index / columns),
+                    plan.columns().get(index % columns));
+            if (cell.refused() != null) {
+                throw new IllegalStateException("cell " + index + " is refused on the executor but not on the driver: "
+                        + cell.refused());
+            }
+            String prefix = p.sampling().getString("weights").equals("ema") ? "ema." : "model.";
+            Checkpoints.load(plan.file(), plan.ck(), prefix, p.model().network().parameters());
+            long t1 = System.nanoTime();
+            PointSet samples = draw(p, cell.sampler(), plan.spec().seed());
+            nanos[0] = tp - t0;
+            nanos[1] = t1 - tp;
+            nanos[2] = System.nanoTime() - t1;
+            return samples;
+        }
+    }
+
+    /** One cell's samples, as every cell draws them: from the same x_T and noise streams. */
+    private static PointSet draw(Pipeline p, Sampler sampler, long seed) {
+        return Sampling.sample(p.backend(), p.model(), p.prior(), sampler, new int[]{p.dataset().dimension()}, seed,
+                p.sampling().getInt("count"), p.sampling().getInt("batch-size"), null,
+                org.diffusion4j.runtime.engine.Guidance.NONE, org.diffusion4j.api.StepListener.NONE, total -> null);
+    }
+
+    /**
+     * With --spark: every runnable cell's samples, one task per cell (null for refused cells), with
+     * each cell's sampling time in {@code seconds}.
+     */
+    private PointSet[][] drawOnCluster(CommandLine cl, Cell[][] cells, int dim, double[][] seconds) {
+        List<int[]> ranges = new ArrayList<>();
+        int columns = cells[0].length;
+        for (int r = 0; r < cells.length; r++) {
+            for (int c = 0; c < columns; c++) {
+                if (cells[r][c].refused() == null) {
+                    ranges.add(new int[]{r * columns + c, r * columns + c + 1});
+                }
+            }
+        }
+        PointSet[][] drawn = new PointSet[cells.length][columns];
+        try (var cluster = Distributed.connect(cl, err)) {
+            List<byte[]> results = cluster.map("sweep-cell", Distributed.workerArgs(cl, java.util.Set.of("checkpoint")),
+                    ranges);
+            for (int i = 0; i < ranges.size(); i++) {
+                int index = ranges.get(i)[0];
+                drawn[index / columns][index % columns] = new PointSet(dim, Distributed.values(results.get(i)));
+                seconds[index / columns][index % columns] = Distributed.computeSeconds(results.get(i));
+            }
+            err.println("spark: " + Distributed.timings(results));
+        }
+        return drawn;
     }
 
     /** Runs the command; returns the exit status. */
@@ -121,23 +215,17 @@ public final class SweepCommand {
             metricNames.add(m.trim());
         }
 
+        Distributed.requireSparkFor(cl);
         PluginManager pm = LauncherOptions.plugins(cl);
-        Path file = Checkpoints.locate(Path.of(cl.getOptionValue("checkpoint")));
-        SafetensorsFile ck = Checkpoints.read(file);
-        PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(ck), file.toString())
-                .with(cl.hasOption("set") ? List.of(cl.getOptionValues("set")) : List.of());
-        String label = cl.getOptionValue("sampler",
-                spec.samplers().isEmpty() ? "" : spec.samplers().keySet().iterator().next());
-        if (!spec.samplers().containsKey(label)) {
-            throw new UserException("the spec has no sampler '" + label + "'; its samplers: "
-                    + String.join(", ", spec.samplers().keySet()));
-        }
-        ComponentRef samplerRef = spec.samplers().get(label);
-        ConfigSpec samplerOptions = pm.registry().find(Kind.SAMPLER, samplerRef.name()).provider().config();
-        List<String> rows = cl.hasOption("row") ? List.of(cl.getOptionValues("row"))
-                : defaultRows(samplerRef);
-        List<String> columns = cl.hasOption("column") ? List.of(cl.getOptionValues("column"))
-                : defaultColumns(samplerRef, cl.hasOption("row"), label, samplerOptions);
+        Plan plan = plan(cl, pm);
+        Path file = plan.file();
+        SafetensorsFile ck = plan.ck();
+        PipelineSpec spec = plan.spec();
+        String label = plan.label();
+        ComponentRef samplerRef = plan.samplerRef();
+        ConfigSpec samplerOptions = plan.samplerOptions();
+        List<String> rows = plan.rows();
+        List<String> columns = plan.columns();
         for (String row : rows) {
             for (String column : columns) {
                 overrides(label, row, column);
@@ -185,6 +273,7 @@ public final class SweepCommand {
 
             double[][][] scores = new double[metricNames.size()][rows.size()][columns.size()];
             double[][] seconds = new double[rows.size()][columns.size()];
+            PointSet[][] drawn = Distributed.requested(cl) ? drawOnCluster(cl, cells, dim, seconds) : null;
             Map<String, String> warnings = new LinkedHashMap<>();
             for (int r = 0; r < rows.size(); r++) {
                 for (int c = 0; c < columns.size(); c++) {
@@ -197,11 +286,10 @@ public final class SweepCommand {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    PointSet samples = Sampling.sample(backend, p.model(), p.prior(), cells[r][c].sampler(),
-                            new int[]{dim}, spec.seed(), p.sampling().getInt("count"), p.sampling().getInt("batch-size"),
-                            null, org.diffusion4j.runtime.engine.Guidance.NONE, org.diffusion4j.api.StepListener.NONE,
-                            total -> null);
-                    seconds[r][c] = (System.nanoTime() - t0) / 1e9;
+                    PointSet samples = drawn != null ? drawn[r][c] : draw(p, cells[r][c].sampler(), spec.seed());
+                    if (drawn == null) {
+                        seconds[r][c] = (System.nanoTime() - t0) / 1e9;
+                    }
                     Map<String, Double> s = finite(samples) ? Evaluation.score(metrics, samples, test) : Map.of();
                     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "sweep %s %.1f s:", where,
                             seconds[r][c]));

@@ -73,8 +73,32 @@ public final class Sampling {
         if (labels != null && labels.length != count) {
             throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");
         }
-        return withFrozenWeights(model, () -> draw(backend, model, prior, sampler, sampleShape, seed, count, batchSize,
+        return withFrozenWeights(model, () -> draw(backend, model, prior, sampler, sampleShape, seed, 0, count, batchSize,
                 labels, guidance, watch, progress));
+    }
+
+    /**
+     * Samples {@code from} (inclusive) to {@code to} (exclusive) of a run of {@code count}: what
+     * {@link #sample(Backend, Model, Prior, Sampler, int[], long, int, int, int[], Guidance, StepListener,
+     * IntFunction)} would give for those indices, bit for bit. The range must start a batch of the run
+     * and end one (or end the run), so this part walks the very batches the whole run walks: a sampler whose step looks at the
+     * whole batch (the Langevin corrector's batch-mean norms) then gives the same bits too. This is
+     * how a run is split across machines.
+     *
+     * @param labels the labels of all {@code count} samples (null: unconditional); the result carries its part
+     */
+    public static PointSet sampleRange(Backend backend, Model model, Prior prior, Sampler sampler, int[] sampleShape,
+                                       long seed, int from, int to, int count, int batchSize, int[] labels,
+                                       Guidance guidance, IntFunction<Progress> progress) {
+        if (from < 0 || to > count || from >= to || from % batchSize != 0 || (to != count && to % batchSize != 0)) {
+            throw new IllegalArgumentException("range [" + from + ", " + to + ") of " + count + " samples in batches of "
+                    + batchSize + " does not start a batch or does not end one");
+        }
+        if (labels != null && labels.length != count) {
+            throw new IllegalArgumentException(labels.length + " labels for " + count + " samples");
+        }
+        return withFrozenWeights(model, () -> draw(backend, model, prior, sampler, sampleShape, seed, from, to, batchSize,
+                labels, guidance, StepListener.NONE, progress));
     }
 
     /**
@@ -117,18 +141,20 @@ public final class Sampling {
         }
     }
 
+    /** Samples {@code from} to {@code to} (exclusive), in batches of {@code batchSize} starting at {@code from}. */
     private static PointSet draw(Backend backend, Model model, Prior prior, Sampler sampler, int[] sampleShape, long seed,
-                                 int count, int batchSize, int[] labels, Guidance guidance, StepListener watch,
+                                 int from, int to, int batchSize, int[] labels, Guidance guidance, StepListener watch,
                                  IntFunction<Progress> progress) {
         Model started = startingAt(model, prior);
         int dimension = java.util.Arrays.stream(sampleShape).reduce(1, Math::multiplyExact);
         Rng rng = new Rng(seed).split("sampling");
+        int count = to - from;
         int batches = (count + batchSize - 1) / batchSize;
         float[] out = batches == 1 ? null : new float[count * dimension];   // one batch: its values are the result
         Progress[] bar = new Progress[1];
         for (int b = 0; b < batches; b++) {
-            int first = b * batchSize;
-            int n = Math.min(batchSize, count - first);
+            int first = from + b * batchSize;
+            int n = Math.min(batchSize, to - first);
             int batchIndex = b;
             NoiseStreams noise = new NoiseStreams(backend, rng, first, n, dimension);
             // x at the prior's start (Gaussian: σ(tMax)·z): z and the prior's work made in a step
@@ -157,13 +183,14 @@ public final class Sampling {
             if (out == null) {
                 out = values;
             } else {
-                System.arraycopy(values, 0, out, first * dimension, n * dimension);
+                System.arraycopy(values, 0, out, (first - from) * dimension, n * dimension);
             }
         }
         if (bar[0] != null) {
             bar[0].finish();
         }
-        return new PointSet(sampleShape, out, labels);
+        return new PointSet(sampleShape, out,
+                labels == null || count == labels.length ? labels : java.util.Arrays.copyOfRange(labels, from, to));
     }
 
     /** A NaN or infinite sample is reported, never written: it means the model or the sampler's settings diverged. */
