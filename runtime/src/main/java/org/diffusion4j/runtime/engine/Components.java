@@ -79,12 +79,74 @@ public final class Components {
             public OptionalDouble dataRange() {
                 return range;
             }
+
+            @Override
+            public <N> N create(Kind nestedKind, String nestedLabel, Map<String, Object> section) {
+                Object name = section.get("name");
+                if (!(name instanceof String n)) {
+                    throw new org.diffusion4j.api.config.ConfigException(ref.name() + ": option '" + nestedLabel
+                            + "' names no component; it takes {name: NAME, option: value, ...}");
+                }
+                Map<String, Object> options = new LinkedHashMap<>(section);
+                options.remove("name");
+                ComponentRef nested = new ComponentRef(ref.section() + "." + nestedLabel, n, options,
+                        ref.given().contains(nestedLabel) ? options.keySet() : java.util.Set.of());
+                return Components.this.createNested(nestedKind, nested, shape, labelCount, extraOutputs, range,
+                        rng.split(nestedLabel));
+            }
         };
         Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
         created.put(label, c);
         if (kind == Kind.DATASET && c.component() instanceof Dataset d) {
             dataRange = checkedRange(ref.name(), d.range());
         }
+        return c.component();
+    }
+
+    /**
+     * A component created by another one (a SECTION option), not recorded on its own: its options
+     * sit in the creating component's resolved config.
+     */
+    private <T> T createNested(Kind kind, ComponentRef ref, int[] shape, int labelCount, int extraOutputs,
+                               OptionalDouble range, Rng rng) {
+        int dataDimension = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        ComponentContext context = new ComponentContext() {
+            @Override
+            public Backend backend() {
+                return backend;
+            }
+
+            @Override
+            public Rng rng() {
+                return rng;
+            }
+
+            @Override
+            public int dataDimension() {
+                return dataDimension;
+            }
+
+            @Override
+            public int[] dataShape() {
+                return shape.clone();
+            }
+
+            @Override
+            public int dataLabelCount() {
+                return labelCount;
+            }
+
+            @Override
+            public int extraOutputs() {
+                return extraOutputs;
+            }
+
+            @Override
+            public OptionalDouble dataRange() {
+                return range;
+            }
+        };
+        Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
         return c.component();
     }
 

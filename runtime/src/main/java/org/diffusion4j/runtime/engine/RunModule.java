@@ -96,7 +96,8 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     Loss loss(Components c, Dataset d) {
-        return c.create(Kind.LOSS, "loss", spec.component("loss"), d.dimension(), 0);
+        // the sample's shape, so a loss can tell images (DiNof's bits/dim figure) from points
+        return c.create(Kind.LOSS, "loss", spec.component("loss"), d.sampleShape(), d.labelCount(), 0);
     }
 
     @Provides

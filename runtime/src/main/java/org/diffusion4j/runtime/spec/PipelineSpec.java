@@ -438,6 +438,9 @@ public final class PipelineSpec {
                 value = v.asBoolean();
             } else if (v.isTextual()) {
                 value = v.asText();
+            } else if (v.isObject() && v.has("name")) {
+                // a component inside a component (network: {name: dinof, score: {name: unet, ...}})
+                value = scalars(section + "." + e.getKey(), v);
             } else {
                 throw new UserException("pipeline spec " + source + ": " + section + "." + e.getKey()
                         + " must be a single value, got " + v);

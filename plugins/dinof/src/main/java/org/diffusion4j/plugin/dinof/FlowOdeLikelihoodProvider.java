@@ -14,6 +14,8 @@ public final class FlowOdeLikelihoodProvider extends AbstractProvider<Likelihood
 
     private static final ConfigSpec SPEC = ConfigSpec.builder()
             .integer("steps", 200, 1, 1_000_000, "fixed RK4 steps of the probability-flow ODE from tMin to T_m")
+            .choice("divergence", "exact", java.util.List.of("exact", "hutchinson"), "exact: one gradient per"
+                    + " coordinate (points); hutchinson: one Gaussian probe per sample, one gradient (images)")
             .build();
 
     public FlowOdeLikelihoodProvider() {
@@ -23,6 +25,6 @@ public final class FlowOdeLikelihoodProvider extends AbstractProvider<Likelihood
 
     @Override
     public Likelihood create(Config config, ComponentContext context) {
-        return new FlowOdeLikelihood(config.getInt("steps"));
+        return new FlowOdeLikelihood(config.getInt("steps"), config.getString("divergence").equals("hutchinson"));
     }
 }

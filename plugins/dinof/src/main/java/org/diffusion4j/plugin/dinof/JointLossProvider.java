@@ -15,6 +15,9 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
     private static final ConfigSpec SPEC = ConfigSpec.builder()
             .number("flow-weight", 1.0, 0.0, 1e6, "weight w of the flow's NLL (nats per sample) beside the score loss;"
                     + " 0 trains the score alone")
+            .choice("objective", "joint", java.util.List.of("joint", "flow"), "joint: score matching on t < T_m plus"
+                    + " the flow's NLL; flow: the flow's NLL alone, the score term skipped (separate training on top of"
+                    + " a score network loaded with train --init-from)")
             .build();
 
     public JointLossProvider() {
@@ -24,6 +27,20 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
 
     @Override
     public Loss create(Config config, ComponentContext context) {
-        return new JointLoss(config.getDouble("flow-weight"));
+        boolean flowOnly = config.getString("objective").equals("flow");
+        config.refuseWithoutEffect("flow-weight", flowOnly, "objective: flow (the flow's NLL is the whole loss)",
+                "remove it");
+        return new JointLoss(config.getDouble("flow-weight"), flowOnly, logPixelCell(context));
+    }
+
+    /**
+     * log Δ, Δ = 2R/255 the step between the 256 pixel levels of images scaled to [−R, R] (the
+     * image datasets map byte p to p/127.5 − 1, R = 1); NaN for points or data without a range.
+     */
+    static double logPixelCell(ComponentContext context) {
+        if (context.dataShape().length != 3 || context.dataRange().isEmpty()) {
+            return Double.NaN;
+        }
+        return Math.log(2 * context.dataRange().getAsDouble() / 255);
     }
 }
