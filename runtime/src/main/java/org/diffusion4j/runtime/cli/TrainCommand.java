@@ -104,6 +104,9 @@ final class TrainCommand {
         SafetensorsFile init = initFrom == null ? null : Checkpoints.read(initFrom);
         try (Backend backend = backend(cl, pm)) {
             Pipeline p = assemble(spec, pm, backend);
+            if (init != null) {
+                Checkpoints.warmStartNames(initFrom, init, p.model().network().parameters());
+            }
             try (FolderLock held = claimRunFolder(dir)) {
                 // under the claim: a run that finished into the same folder meanwhile is found now
                 requireFreshRunFolder(dir);

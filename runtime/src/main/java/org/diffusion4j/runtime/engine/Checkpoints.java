@@ -118,8 +118,23 @@ public final class Checkpoints {
      * @throws UserException when a name matches with another shape, or when no name matches
      */
     public static java.util.List<String> warmStart(Path file, SafetensorsFile f, TrainingState state) {
-        java.util.List<String> copied = new java.util.ArrayList<>();
-        for (Map.Entry<String, Tensor> e : state.parameters.entrySet()) {
+        java.util.List<String> copied = warmStartNames(file, f, state.parameters);
+        for (String name : copied) {
+            float[] v = ((NamedTensor) f.tensors().get("ema." + name)).data();
+            state.parameters.get(name).load(v);
+            state.ema.get(name).load(v);
+        }
+        return copied;
+    }
+
+    /**
+     * The parameters a warm start from {@code f} would copy, checked (a matching name with another
+     * shape, or no match at all, is a {@link UserException}); nothing is loaded. A command calls it
+     * before it claims its run folder, so a refused warm start writes nothing.
+     */
+    public static java.util.List<String> warmStartNames(Path file, SafetensorsFile f, Map<String, Tensor> parameters) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
             if (!(f.tensors().get("ema." + e.getKey()) instanceof NamedTensor t)) {
                 continue;
             }
@@ -128,16 +143,14 @@ public final class Checkpoints {
                         + java.util.Arrays.toString(t.shape()) + " there, this network's has "
                         + java.util.Arrays.toString(e.getValue().shape()) + " (the networks differ in size)");
             }
-            e.getValue().load(t.data());
-            state.ema.get(e.getKey()).load(t.data());
-            copied.add(e.getKey());
+            names.add(e.getKey());
         }
-        if (copied.isEmpty()) {
-            throw new UserException("--init-from " + file + ": none of this network's " + state.parameters.size()
-                    + " parameters (" + String.join(", ", state.parameters.keySet().stream().limit(3).toList())
+        if (names.isEmpty()) {
+            throw new UserException("--init-from " + file + ": none of this network's " + parameters.size()
+                    + " parameters (" + String.join(", ", parameters.keySet().stream().limit(3).toList())
                     + ", ...) is in that checkpoint; warm start copies parameters by name");
         }
-        return copied;
+        return names;
     }
 
     /** Loads {@code prefix.*} tensors of a checkpoint into the given tensors (model or ema weights). */

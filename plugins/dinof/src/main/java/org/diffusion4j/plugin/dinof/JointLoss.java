@@ -34,6 +34,11 @@ import org.diffusion4j.api.tensor.Tensor;
  * parameters then get zero gradients, and Adam leaves them unchanged (use {@code optimizer: adam},
  * not adamw, whose weight decay would shrink them).
  *
+ * <p>The flow alone on data ({@code objective: data}, plain Glow as a baseline row; with the
+ * sampler {@code dinof.flow-alone}): the flow's NLL of the dequantised data x0 + Δ·(u − ½),
+ * u ~ U[0, 1)^D (uniform dequantisation, Theis et al. 2016; Glow §5), the diffusion and T_m unused;
+ * its flow-bpd is then the literature's discrete bits/dim, (NLL/D − log Δ)/ln 2.
+ *
  * <p>On 8-bit images the log also shows {@code flow-bpd}: the NLL in bits per dimension of the
  * Δ-cells of x(T_m), (NLL/D − log Δ)/ln 2 with Δ = 2R/255 the pixel step of data scaled to
  * [−R, R] — the convention of dequantised likelihoods (Theis et al. 2016; Glow §5), so it reads on
@@ -43,6 +48,7 @@ public final class JointLoss implements Loss {
 
     private final double flowWeight;
     private final boolean flowOnly;
+    private final boolean onData;
     /** log Δ of the pixel cells, or NaN when the data are not 8-bit images (no bits/dim figure). */
     private final double logCell;
     private volatile double lastFlowNll = Double.NaN;
@@ -58,9 +64,18 @@ public final class JointLoss implements Loss {
      * @param logCell    log Δ of the data's pixel cells for the bits/dim figure; NaN for none
      */
     public JointLoss(double flowWeight, boolean flowOnly, double logCell) {
+        this(flowWeight, flowOnly, false, logCell);
+    }
+
+    /** @param onData train the flow alone on the dequantised data (needs logCell) */
+    public JointLoss(double flowWeight, boolean flowOnly, boolean onData, double logCell) {
         this.flowWeight = flowWeight;
-        this.flowOnly = flowOnly;
+        this.flowOnly = flowOnly || onData;
+        this.onData = onData;
         this.logCell = logCell;
+        if (onData && Double.isNaN(logCell)) {
+            throw new IllegalArgumentException("the flow on dequantised data needs the pixel cell size");
+        }
     }
 
     /** The flow's NLL of the last batch, nats per sample (NaN before the first). */
@@ -144,8 +159,14 @@ public final class JointLoss implements Loss {
 
     /** The flow's mean NLL of x(T_m) = α(T_m)·x0 + σ(T_m)·ε' (ε' the next draw of rng), nats per sample. */
     private Tensor flowNll(DinofNetwork net, Schedule schedule, double tM, Tensor x0, Rng rng, String name) {
-        Tensor eps2 = Tensor.randn(x0.backend(), rng, x0.dim(0), x0.dim(1));
-        Tensor xm = x0.mul(schedule.alpha(tM)).add(eps2.mul(schedule.sigma(tM)));
+        Tensor xm;
+        if (onData) {
+            Tensor u = Tensor.rand(x0.backend(), rng, x0.dim(0), x0.dim(1));
+            xm = x0.add(u.sub(0.5).mul(Math.exp(logCell)));
+        } else {
+            Tensor eps2 = Tensor.randn(x0.backend(), rng, x0.dim(0), x0.dim(1));
+            xm = x0.mul(schedule.alpha(tM)).add(eps2.mul(schedule.sigma(tM)));
+        }
         Tensor nll = net.flow().logProb(xm).mean().neg();
         double value = nll.item();
         lastFlowNll = value;
@@ -165,6 +186,7 @@ public final class JointLoss implements Loss {
 
     @Override
     public String toString() {
-        return JointLossProvider.NAME + (flowOnly ? " (the flow alone)" : " (flow-weight " + flowWeight + ")");
+        return JointLossProvider.NAME + (onData ? " (the flow alone on dequantised data)" : flowOnly ? " (the flow alone)"
+                : " (flow-weight " + flowWeight + ")");
     }
 }

@@ -69,6 +69,35 @@ class DinofImageTest {
     }
 
     @Test
+    void theFlowOnDataIsTheNllOfUniformlyDequantisedPixelsAndItsBitsPerDimTheDiscreteOnes() {
+        DinofNetwork net = network(0.4);
+        Model model = new Model(net.overFlatSamples(1, 4, 4), vp, score);
+        double cell = 2.0 / 255;
+        // 8-bit pixels scaled to [-1, 1] as the image datasets do
+        float[] px = new float[32 * 16];
+        Rng r = new Rng(6);
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) ((int) (r.nextDouble() * 256) / 127.5 - 1);
+        }
+        Tensor x0 = Tensor.of(backend, px, 32, 16);
+        JointLoss loss = new JointLoss(1.0, false, true, Math.log(cell));
+        double value = loss.compute(model, x0, new Rng(5)).item();
+        Tensor u = Tensor.rand(backend, new Rng(5), 32, 16);
+        float[] uv = u.toArray();
+        for (float v : uv) {
+            assertThat(v).isBetween(0f, 1f);
+        }
+        double nll = -net.flow().logProb(x0.add(u.sub(0.5).mul(cell))).mean().item();
+        assertThat(value).isCloseTo(nll, offset(1e-4 * Math.abs(nll)));
+        assertThat(loss.lastFigures().get("flow-bpd")).isCloseTo((nll / 16 - Math.log(cell)) / Math.log(2), offset(1e-4));
+        // the flow-alone sampler hands the prior's draw on unchanged
+        Tensor start = Tensor.randn(backend, new Rng(1), 4, 16);
+        assertThat(new FlowAloneSampler().sample(model, start, null, org.diffusion4j.api.StepListener.NONE).toArray())
+                .containsExactly(start.toArray());
+        assertThat(new FlowAloneSampler().refuse(model)).isNull();
+    }
+
+    @Test
     void theJointObjectiveAddsTheScoreTermToTheSameFlowTerm() {
         DinofNetwork net = network(0.4);
         Model model = new Model(net.overFlatSamples(1, 4, 4), vp, score);
