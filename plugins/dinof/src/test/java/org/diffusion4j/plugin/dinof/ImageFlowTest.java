@@ -146,20 +146,22 @@ class ImageFlowTest {
             logDet += 2 * (Math.log(s) + Math.log(0.6 * s));
         }
         double entropy = 8 * Math.log(2 * Math.PI * Math.E) + logDet;
-        ImageFlow flow = new ImageFlow(backend, new Rng(1), new int[]{1, 4, 4}, 2, 3, 16);
+        ImageFlow flow = new ImageFlow(backend, new Rng(1), new int[]{1, 4, 4}, 2, 2, 8);
         Tensor test = correlated(new Rng(99), 4000);
-        FlowTest.Adam adam = new FlowTest.Adam(flow.parameters(), 0.005);
+        FlowTest.Adam adam = new FlowTest.Adam(flow.parameters(), 0.01);
         Rng data = new Rng(2);
         Tensor first = correlated(data.split(-1), 256);
         flow.forward(first);   // data-dependent initialisation
         double before = -flow.logProb(test).mean().item();
-        for (int step = 0; step < 400; step++) {
-            adam.step(flow.logProb(correlated(data.split(step), 128)).mean().neg());
+        for (int step = 0; step < 200; step++) {
+            adam.step(flow.logProb(correlated(data.split(step), 64)).mean().neg());
         }
         double after = -flow.logProb(test).mean().item();
+        System.out.printf("[ImageFlowTest] correlated Gaussian on 4x4 images: NLL %.4f before, %.4f after fitting,"
+                + " entropy %.4f%n", before, after, entropy);
         // the sample entropy of 4000 draws of 16 values scatters by about 4/√4000 ≈ 0.06 nats
         assertThat(after).as("NLL after fitting, entropy " + entropy + ", before " + before)
-                .isCloseTo(entropy, Offset.offset(0.25));
+                .isCloseTo(entropy, Offset.offset(0.15));
         assertThat(before - entropy).as("actnorm's initialisation alone is not already the answer")
                 .isGreaterThan(1.5);
     }
