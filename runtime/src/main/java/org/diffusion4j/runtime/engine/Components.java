@@ -22,6 +22,8 @@ public final class Components {
     private final Backend backend;
     private final Rng root;
     private final Map<String, Registry.Created<?>> created = new LinkedHashMap<>();
+    /** Components created inside others (SECTION options): by the creating label, then by option. */
+    private final Map<String, Map<String, Registry.Created<?>>> nested = new LinkedHashMap<>();
     private OptionalDouble dataRange = OptionalDouble.empty();
 
     public Components(Registry registry, Backend backend, long seed) {
@@ -91,8 +93,10 @@ public final class Components {
                 options.remove("name");
                 ComponentRef nested = new ComponentRef(ref.section() + "." + nestedLabel, n, options,
                         ref.given().contains(nestedLabel) ? options.keySet() : java.util.Set.of());
-                return Components.this.createNested(nestedKind, nested, shape, labelCount, extraOutputs, range,
-                        rng.split(nestedLabel));
+                Registry.Created<N> made = Components.this.createNested(nestedKind, nested, shape, labelCount,
+                        extraOutputs, range, rng.split(nestedLabel));
+                Components.this.nested.computeIfAbsent(label, k -> new LinkedHashMap<>()).put(nestedLabel, made);
+                return made.component();
             }
         };
         Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
@@ -107,8 +111,8 @@ public final class Components {
      * A component created by another one (a SECTION option), not recorded on its own: its options
      * sit in the creating component's resolved config.
      */
-    private <T> T createNested(Kind kind, ComponentRef ref, int[] shape, int labelCount, int extraOutputs,
-                               OptionalDouble range, Rng rng) {
+    private <T> Registry.Created<T> createNested(Kind kind, ComponentRef ref, int[] shape, int labelCount,
+                                                 int extraOutputs, OptionalDouble range, Rng rng) {
         int dataDimension = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
         ComponentContext context = new ComponentContext() {
             @Override
@@ -146,8 +150,12 @@ public final class Components {
                 return range;
             }
         };
-        Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
-        return c.component();
+        return registry.create(kind, ref.name(), ref.options(), ref.given(), context);
+    }
+
+    /** The components created inside the one recorded under {@code label}, by option name (empty if none). */
+    public Map<String, Registry.Created<?>> nestedIn(String label) {
+        return new LinkedHashMap<>(nested.getOrDefault(label, Map.of()));
     }
 
     /** The declared range of the dataset created last, empty when none was created or it declares none. */
