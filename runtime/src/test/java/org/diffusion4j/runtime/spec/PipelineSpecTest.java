@@ -47,6 +47,11 @@ class PipelineSpecTest {
         assertThat(o.component("network").options().get("score"))
                 .isEqualTo(Map.of("name", "unet", "base-channels", 16, "blocks", 2));
         assertThat(PipelineSpec.parse(o.toJson(), "j", true).component("network")).isEqualTo(o.component("network"));
+        // a resolved spec writes a section that was not given as {}
+        assertThat(PipelineSpec.parse("network: {name: dinof, score: {}}", "r", false).component("network").options())
+                .containsEntry("score", Map.of());
+        assertThatThrownBy(() -> PipelineSpec.parse("network: {name: dinof, score: {blocks: 2}}", "y", false)
+                .component("network")).isInstanceOf(UserException.class).hasMessageContaining("network.score names no component");
     }
 
     @Test
