@@ -29,7 +29,7 @@ fi
 
 scored() {   # scored SAMPLES.npy: FD / KID of the samples into SAMPLES.json
   [ -f "${1%.npy}.json" ] || "$d4j" eval $threads --samples "$1" --reference dataset:fashion-mnist \
-    --classifier "$out/classifier.safetensors" --out "${1%.npy}.json" > /dev/null
+    --classifier "$out/classifier.safetensors" --metrics frechet,kid --out "${1%.npy}.json" > /dev/null
 }
 sampled() {   # sampled RUN OUT.npy [sample options]: COUNT samples, their wall time in the manifest
   [ -f "$2" ] || "$d4j" sample $threads --checkpoint "$1" --out "$2" --set "sampling.count=$count" \
