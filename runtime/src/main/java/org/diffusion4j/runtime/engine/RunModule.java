@@ -149,7 +149,8 @@ public final class RunModule extends AbstractModule {
         }
         Map<String, Likelihood> likelihoods = new LinkedHashMap<>();
         for (Map.Entry<String, ComponentRef> e : spec.likelihoods().entrySet()) {
-            Likelihood l = c.create(Kind.LIKELIHOOD, "likelihood " + e.getKey(), e.getValue(), d.dimension(), 0);
+            Likelihood l = c.create(Kind.LIKELIHOOD, "likelihood " + e.getKey(), e.getValue(), d.sampleShape(),
+                    d.labelCount(), 0);
             String refusal = l.refuse(model);
             if (refusal != null) {
                 throw new ConfigException("likelihood '" + e.getValue().name() + "' cannot evaluate this model: " + refusal);

@@ -25,6 +25,12 @@ public final class FlowOdeLikelihoodProvider extends AbstractProvider<Likelihood
 
     @Override
     public Likelihood create(Config config, ComponentContext context) {
-        return new FlowOdeLikelihood(config.getInt("steps"), config.getString("divergence").equals("hutchinson"));
+        boolean hutchinson = config.getString("divergence").equals("hutchinson");
+        if (!hutchinson && context.dataShape().length == 3) {
+            context.log(NAME + ": the exact divergence takes " + context.dataDimension() + " gradients per RK4 stage on"
+                    + " images of shape " + java.util.Arrays.toString(context.dataShape())
+                    + "; divergence: hutchinson takes one");
+        }
+        return new FlowOdeLikelihood(config.getInt("steps"), hutchinson);
     }
 }
