@@ -68,4 +68,23 @@ public interface ComponentContext {
     default int extraOutputs() {
         return 0;
     }
+
+    /**
+     * Creates another component from a {@link org.diffusion4j.api.config.OptionType#SECTION} option's
+     * value ({@code {name: NAME, option: value, ...}}) for the same data: what lets a component be
+     * "any network plus something" (DiNof's network: any score network plus a flow) while depending
+     * on the api alone. Its options are validated as if it were named in the spec (messages name it
+     * as {@code label}); it draws its initial weights from a stream of its own, split from this
+     * component's by {@code label}.
+     *
+     * @param kind    the kind of component to create
+     * @param label   where it was named, for messages and its random stream ({@code "score"})
+     * @param section {@code name} and options
+     * @throws org.diffusion4j.api.config.ConfigException for an unknown name or a bad option
+     * @since SPI 1.5
+     */
+    default <T> T create(Kind kind, String label, java.util.Map<String, Object> section) {
+        throw new org.diffusion4j.api.config.ConfigException("this runtime cannot create the " + kind.id() + " '"
+                + label + "' inside another component (it needs SPI 1.5)");
+    }
 }

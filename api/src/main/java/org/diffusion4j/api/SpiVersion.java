@@ -12,7 +12,7 @@ public record SpiVersion(int major, int minor) {
     public static final String MANIFEST_ATTRIBUTE = "Diffusion4j-Spi-Version";
 
     /** The SPI this module implements. */
-    public static final SpiVersion CURRENT = new SpiVersion(1, 4);
+    public static final SpiVersion CURRENT = new SpiVersion(1, 5);
 
     /** True when a plugin built against {@code pluginVersion} can run on this SPI. */
     public boolean accepts(SpiVersion pluginVersion) {

@@ -73,6 +73,8 @@ class AnyShapeIT {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : matrix.names(Kind.SAMPLER)) {
             tests.add(DynamicTest.dynamicTest(name, () -> {
+                // the flow alone samples the flow of a dinof network, not an oracle (DinofImageTest)
+                org.junit.jupiter.api.Assumptions.assumeFalse(name.startsWith("dinof."), name + " needs a dinof network");
                 Sampler sampler = matrix.create(Kind.SAMPLER, name, fewSteps(Kind.SAMPLER, name), D);
                 Model[] pair = acceptedModels(m -> sampler.refuse(m) == null, 0);
                 PointSet flat = Sampling.sample(matrix.backend(), pair[0], sampler, new int[]{D}, 3, COUNT, COUNT, n -> null);

@@ -51,6 +51,8 @@ class GuidanceIT {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : matrix.names(Kind.SAMPLER)) {
             tests.add(DynamicTest.dynamicTest(name, () -> {
+                // the flow alone samples the flow of a dinof network, not a guided oracle (DinofImageTest)
+                org.junit.jupiter.api.Assumptions.assumeFalse(name.startsWith("dinof."), name + " needs a dinof network");
                 Sampler sampler = matrix.create(Kind.SAMPLER, name, Map.of());
                 Model model = acceptedModel(sampler);
                 for (int y = 0; y < 2; y++) {

@@ -78,6 +78,17 @@ public final class Config {
         return (String) get(name);
     }
 
+    /**
+     * A {@link OptionType#SECTION} option: the component's {@code name} and its raw options, or an
+     * empty map when it was not given.
+     *
+     * @since SPI 1.5
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> getSection(String name) {
+        return (Map<String, Object>) get(name);
+    }
+
     private Object get(String name) {
         Object v = values.get(name);
         if (v == null) {

@@ -114,6 +114,18 @@ public final class ConfigSpec {
                     }
                     yield s;
                 }
+                case SECTION -> {
+                    if (!(v instanceof Map<?, ?> m)) {
+                        throw new ConfigException(bad);
+                    }
+                    if (!m.isEmpty() && !(m.get("name") instanceof String)) {
+                        throw new ConfigException(component + ": option '" + o.name() + "' = '" + v
+                                + "' names no component; it takes " + o.allowed());
+                    }
+                    Map<String, Object> copy = new LinkedHashMap<>();
+                    m.forEach((k, x) -> copy.put(String.valueOf(k), x));
+                    yield Collections.unmodifiableMap(copy);
+                }
                 case STRING, PATH -> {
                     if (v instanceof Map || v instanceof List) {
                         throw new ConfigException(bad);
@@ -201,6 +213,16 @@ public final class ConfigSpec {
                 throw new IllegalArgumentException("default '" + def + "' of '" + name + "' is not among " + choices);
             }
             return add(new OptionSpec(name, OptionType.CHOICE, def, null, null, new ArrayList<>(choices), description));
+        }
+
+        /**
+         * An option holding another component ({@link OptionType#SECTION}); when not given its value
+         * is an empty map, which the declaring component reads as "its built-in choice".
+         *
+         * @since SPI 1.5
+         */
+        public Builder section(String name, String description) {
+            return add(new OptionSpec(name, OptionType.SECTION, Map.of(), null, null, List.of(), description));
         }
 
         public ConfigSpec build() {

@@ -38,6 +38,7 @@ public record OptionSpec(String name, OptionType type, Object defaultValue, Doub
             case STRING -> "a string";
             case PATH -> "a file path";
             case CHOICE -> "one of " + String.join(", ", choices);
+            case SECTION -> "a component {name: NAME, option: value, ...}";
         };
     }
 

@@ -18,6 +18,23 @@ class ConfigSpecTest {
             .build();
 
     @Test
+    void aSectionHoldsAnotherComponentsNameAndOptionsAndIsEmptyWhenNotGiven() {
+        ConfigSpec outer = ConfigSpec.builder().section("score", "the score network").integer("k", 1, 1, 9, "k").build();
+        Config given = outer.resolve("network 'dinof'", Map.of("score", Map.of("name", "unet", "blocks", 1)));
+        assertThat(given.getSection("score")).containsEntry("name", "unet").containsEntry("blocks", 1);
+        assertThat(given.given("score")).isTrue();
+        assertThat(outer.resolve("network 'dinof'", Map.of()).getSection("score")).isEmpty();
+        assertThatThrownBy(() -> outer.resolve("network 'dinof'", Map.of("score", "unet")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("network 'dinof': option 'score' = 'unet' is not valid; it takes a component"
+                        + " {name: NAME, option: value, ...}");
+        assertThatThrownBy(() -> outer.resolve("network 'dinof'", Map.of("score", Map.of("blocks", 1))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("names no component");
+        assertThatThrownBy(() -> outer.resolve("network 'dinof'", Map.of("k", Map.of("name", "unet"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("option 'k'");
+    }
+
+    @Test
     void fillsDefaultsAndParsesStrings() {
         Config c = spec.resolve("sampler ddim", Map.of("steps", "50", "file", "a.csv", "clip", "true"));
         assertThat(c.getInt("steps")).isEqualTo(50);

@@ -65,15 +65,19 @@ final class TrainCommand {
                 .desc("skip the end of training: by default a run of points ends by drawing the spec's default"
                         + " sample (its first sampler, sampling.count) and scoring it against the run's held-out test"
                         + " split with the spec's metrics, beside the floor, into metrics.json").build());
+        o.addOption(Option.builder().longOpt("init-from").hasArg().argName("RUN")
+                .desc("warm start: parameters whose names RUN's checkpoint holds start from its EMA weights (a DiNof"
+                        + " flow trained on top of a score network run); the others start fresh").build());
         o.addOption(set());
-        CommandLine cl = parse("train", "(--spec FILE --out DIR | --resume DIR) [--no-eval]", o, args);
+        CommandLine cl = parse("train", "(--spec FILE --out DIR [--init-from RUN] | --resume DIR) [--no-eval]", o, args);
         if (cl == null) {
             return 0;
         }
         PluginManager pm = plugins(cl);
         if (cl.hasOption("resume")) {
-            if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out")) {
-                throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set and --out");
+            if (cl.hasOption("spec") || cl.hasOption("set") || cl.hasOption("out") || cl.hasOption("init-from")) {
+                throw new UserException("--resume continues a run exactly as it was specified; drop --spec, --set, --out"
+                        + " and --init-from");
             }
             Path given = Path.of(cl.getOptionValue("resume"));
             Path checkpoint = Checkpoints.locate(given);
@@ -85,7 +89,8 @@ final class TrainCommand {
                 SafetensorsFile resumeFrom = Checkpoints.read(checkpoint);
                 PipelineSpec spec = PipelineSpec.parseResolved(Checkpoints.spec(resumeFrom), checkpoint.toString());
                 try (Backend backend = backend(cl, pm)) {
-                    trainFrom(assemble(spec, pm, backend), backend, checkpoint, resumeFrom, dir, !cl.hasOption("no-eval"));
+                    trainFrom(assemble(spec, pm, backend), backend, checkpoint, resumeFrom, dir, !cl.hasOption("no-eval"),
+                            false);
                 }
             }
             return 0;
@@ -97,21 +102,30 @@ final class TrainCommand {
         Path dir = Path.of(cl.getOptionValue("out"));
         requireFreshRunFolder(dir);
         requireWritablePlace("--out " + dir, dir);
+        Path initFrom = cl.hasOption("init-from") ? Checkpoints.locate(Path.of(cl.getOptionValue("init-from"))) : null;
+        SafetensorsFile init = initFrom == null ? null : Checkpoints.read(initFrom);
         try (Backend backend = backend(cl, pm)) {
             Pipeline p = assemble(spec, pm, backend);
+            if (init != null) {
+                Checkpoints.warmStartNames(initFrom, init, p.model().network().parameters());
+            }
             try (FolderLock held = claimRunFolder(dir)) {
                 // under the claim: a run that finished into the same folder meanwhile is found now
                 requireFreshRunFolder(dir);
-                trainFrom(p, backend, null, null, dir, !cl.hasOption("no-eval"));
+                trainFrom(p, backend, initFrom, init, dir, !cl.hasOption("no-eval"), true);
             }
         }
         return 0;
     }
 
     private void trainFrom(Pipeline p, Backend backend, Path checkpoint, SafetensorsFile resumeFrom, Path dir,
-                           boolean evaluate) throws Exception {
+                           boolean evaluate, boolean warmStart) throws Exception {
         TrainingState state = new TrainingState(backend, p.model().network().parameters());
-        if (resumeFrom != null) {
+        if (warmStart && resumeFrom != null) {
+            List<String> copied = Checkpoints.warmStart(checkpoint, resumeFrom, state);
+            err.println("init-from " + checkpoint + ": " + copied.size() + " of " + state.parameters().size()
+                    + " parameter tensors start from its EMA weights; the others start fresh");
+        } else if (resumeFrom != null) {
             Checkpoints.restore(checkpoint, resumeFrom, state);
             err.println("resuming " + dir + " at step " + state.step());
         }

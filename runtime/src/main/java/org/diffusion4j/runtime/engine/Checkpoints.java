@@ -107,6 +107,52 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Warm start ({@code train --init-from}): every parameter of {@code state} whose name the
+     * checkpoint holds gets that checkpoint's EMA weights, as its weights and as its EMA (the EMA
+     * weights are the ones a run samples with; starting both from them keeps a parameter that the
+     * new loss leaves untouched, such as DiNof's score network under {@code objective: flow}, exactly
+     * the weights the source run sampled with). Adam's moments, the step and the losses start fresh.
+     *
+     * @return the names copied, in the network's order
+     * @throws UserException when a name matches with another shape, or when no name matches
+     */
+    public static java.util.List<String> warmStart(Path file, SafetensorsFile f, TrainingState state) {
+        java.util.List<String> copied = warmStartNames(file, f, state.parameters);
+        for (String name : copied) {
+            float[] v = ((NamedTensor) f.tensors().get("ema." + name)).data();
+            state.parameters.get(name).load(v);
+            state.ema.get(name).load(v);
+        }
+        return copied;
+    }
+
+    /**
+     * The parameters a warm start from {@code f} would copy, checked (a matching name with another
+     * shape, or no match at all, is a {@link UserException}); nothing is loaded. A command calls it
+     * before it claims its run folder, so a refused warm start writes nothing.
+     */
+    public static java.util.List<String> warmStartNames(Path file, SafetensorsFile f, Map<String, Tensor> parameters) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+            if (!(f.tensors().get("ema." + e.getKey()) instanceof NamedTensor t)) {
+                continue;
+            }
+            if (!java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new UserException("--init-from " + file + ": parameter " + e.getKey() + " has shape "
+                        + java.util.Arrays.toString(t.shape()) + " there, this network's has "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " (the networks differ in size)");
+            }
+            names.add(e.getKey());
+        }
+        if (names.isEmpty()) {
+            throw new UserException("--init-from " + file + ": none of this network's " + parameters.size()
+                    + " parameters (" + String.join(", ", parameters.keySet().stream().limit(3).toList())
+                    + ", ...) is in that checkpoint; warm start copies parameters by name");
+        }
+        return names;
+    }
+
     /** Loads {@code prefix.*} tensors of a checkpoint into the given tensors (model or ema weights). */
     public static void load(Path file, SafetensorsFile f, String prefix, Map<String, Tensor> into) {
         for (Map.Entry<String, Tensor> e : into.entrySet()) {

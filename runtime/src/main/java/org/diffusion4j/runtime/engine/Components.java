@@ -22,6 +22,8 @@ public final class Components {
     private final Backend backend;
     private final Rng root;
     private final Map<String, Registry.Created<?>> created = new LinkedHashMap<>();
+    /** Components created inside others (SECTION options): by the creating label, then by option. */
+    private final Map<String, Map<String, Registry.Created<?>>> nested = new LinkedHashMap<>();
     private OptionalDouble dataRange = OptionalDouble.empty();
 
     public Components(Registry registry, Backend backend, long seed) {
@@ -79,6 +81,23 @@ public final class Components {
             public OptionalDouble dataRange() {
                 return range;
             }
+
+            @Override
+            public <N> N create(Kind nestedKind, String nestedLabel, Map<String, Object> section) {
+                Object name = section.get("name");
+                if (!(name instanceof String n)) {
+                    throw new org.diffusion4j.api.config.ConfigException(ref.name() + ": option '" + nestedLabel
+                            + "' names no component; it takes {name: NAME, option: value, ...}");
+                }
+                Map<String, Object> options = new LinkedHashMap<>(section);
+                options.remove("name");
+                ComponentRef nested = new ComponentRef(ref.section() + "." + nestedLabel, n, options,
+                        ref.given().contains(nestedLabel) ? options.keySet() : java.util.Set.of());
+                Registry.Created<N> made = Components.this.createNested(nestedKind, nested, shape, labelCount,
+                        extraOutputs, range, rng.split(nestedLabel));
+                Components.this.nested.computeIfAbsent(label, k -> new LinkedHashMap<>()).put(nestedLabel, made);
+                return made.component();
+            }
         };
         Registry.Created<T> c = registry.create(kind, ref.name(), ref.options(), ref.given(), context);
         created.put(label, c);
@@ -86,6 +105,57 @@ public final class Components {
             dataRange = checkedRange(ref.name(), d.range());
         }
         return c.component();
+    }
+
+    /**
+     * A component created by another one (a SECTION option), not recorded on its own: its options
+     * sit in the creating component's resolved config.
+     */
+    private <T> Registry.Created<T> createNested(Kind kind, ComponentRef ref, int[] shape, int labelCount,
+                                                 int extraOutputs, OptionalDouble range, Rng rng) {
+        int dataDimension = java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        ComponentContext context = new ComponentContext() {
+            @Override
+            public Backend backend() {
+                return backend;
+            }
+
+            @Override
+            public Rng rng() {
+                return rng;
+            }
+
+            @Override
+            public int dataDimension() {
+                return dataDimension;
+            }
+
+            @Override
+            public int[] dataShape() {
+                return shape.clone();
+            }
+
+            @Override
+            public int dataLabelCount() {
+                return labelCount;
+            }
+
+            @Override
+            public int extraOutputs() {
+                return extraOutputs;
+            }
+
+            @Override
+            public OptionalDouble dataRange() {
+                return range;
+            }
+        };
+        return registry.create(kind, ref.name(), ref.options(), ref.given(), context);
+    }
+
+    /** The components created inside the one recorded under {@code label}, by option name (empty if none). */
+    public Map<String, Registry.Created<?>> nestedIn(String label) {
+        return new LinkedHashMap<>(nested.getOrDefault(label, Map.of()));
     }
 
     /** The declared range of the dataset created last, empty when none was created or it declares none. */

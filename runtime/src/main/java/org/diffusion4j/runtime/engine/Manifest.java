@@ -32,6 +32,13 @@ public final class Manifest {
             ObjectNode node = JSON.createObjectNode();
             node.put("name", e.getValue().entry().provider().name());
             putAll(node, e.getValue().config());
+            // a component inside this one (dinof's score network), with its options resolved too
+            p.components().nestedIn(label).forEach((option, inner) -> {
+                ObjectNode n = JSON.createObjectNode();
+                n.put("name", inner.entry().provider().name());
+                putAll(n, inner.config());
+                node.set(option, n);
+            });
             if (label.startsWith("sampler ")) {
                 spec.with("samplers").set(label.substring("sampler ".length()), node);
             } else if (label.startsWith("likelihood ")) {
@@ -58,12 +65,9 @@ public final class Manifest {
         m.put("runtime", versionOf(Manifest.class));
         ObjectNode comps = m.putObject("components");
         p.components().createdInOrder().forEach((label, c) -> {
-            ObjectNode n = comps.putObject(label);
-            n.put("kind", c.entry().provider().kind().id());
-            n.put("name", c.entry().provider().name());
-            n.put("version", c.entry().provider().version());
-            n.put("plugin", c.entry().plugin());
-            n.put("plugin-version", versionOf(c.entry().provider().getClass()));
+            component(comps.putObject(label), c);
+            p.components().nestedIn(label).forEach((option, inner) ->
+                    component(comps.putObject(label + "." + option), inner));
         });
         m.put("seed", p.spec().seed());
         m.put("rng", RNG);
@@ -75,6 +79,14 @@ public final class Manifest {
         extra.forEach((k, v) -> m.putPOJO(k, v));
         m.set("spec", resolvedSpec(p));
         return m;
+    }
+
+    private static void component(ObjectNode n, Registry.Created<?> c) {
+        n.put("kind", c.entry().provider().kind().id());
+        n.put("name", c.entry().provider().name());
+        n.put("version", c.entry().provider().version());
+        n.put("plugin", c.entry().plugin());
+        n.put("plugin-version", versionOf(c.entry().provider().getClass()));
     }
 
     public static String toJson(ObjectNode node) {

@@ -96,7 +96,8 @@ public final class RunModule extends AbstractModule {
     @Provides
     @Singleton
     Loss loss(Components c, Dataset d) {
-        return c.create(Kind.LOSS, "loss", spec.component("loss"), d.dimension(), 0);
+        // the sample's shape, so a loss can tell images (DiNof's bits/dim figure) from points
+        return c.create(Kind.LOSS, "loss", spec.component("loss"), d.sampleShape(), d.labelCount(), 0);
     }
 
     @Provides
@@ -148,7 +149,8 @@ public final class RunModule extends AbstractModule {
         }
         Map<String, Likelihood> likelihoods = new LinkedHashMap<>();
         for (Map.Entry<String, ComponentRef> e : spec.likelihoods().entrySet()) {
-            Likelihood l = c.create(Kind.LIKELIHOOD, "likelihood " + e.getKey(), e.getValue(), d.dimension(), 0);
+            Likelihood l = c.create(Kind.LIKELIHOOD, "likelihood " + e.getKey(), e.getValue(), d.sampleShape(),
+                    d.labelCount(), 0);
             String refusal = l.refuse(model);
             if (refusal != null) {
                 throw new ConfigException("likelihood '" + e.getValue().name() + "' cannot evaluate this model: " + refusal);

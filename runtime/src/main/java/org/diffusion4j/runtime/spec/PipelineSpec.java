@@ -438,6 +438,13 @@ public final class PipelineSpec {
                 value = v.asBoolean();
             } else if (v.isTextual()) {
                 value = v.asText();
+            } else if (v.isObject() && (v.has("name") || v.isEmpty())) {
+                // a component inside a component (network: {name: dinof, score: {name: unet, ...}}); {} is
+                // how a resolved spec writes one that was not given
+                value = scalars(section + "." + e.getKey(), v);
+            } else if (v.isObject()) {
+                throw new UserException("pipeline spec " + source + ": " + section + "." + e.getKey()
+                        + " names no component; write {name: NAME, option: value, ...}, got " + v);
             } else {
                 throw new UserException("pipeline spec " + source + ": " + section + "." + e.getKey()
                         + " must be a single value, got " + v);

@@ -59,7 +59,34 @@ class ManifestTest {
                         return false;
                     }
                 }));
+        // a network built around another one, named in its SECTION option (as DiNof's network holds a score network)
+        providers.add(TestComponents.provider(Kind.NETWORK, "wrapper",
+                ConfigSpec.builder().section("inner", "the wrapped network").build(),
+                (c, ctx) -> ctx.<org.diffusion4j.api.Network>create(Kind.NETWORK, "inner", c.getSection("inner"))));
         return Registry.of("test", providers);
+    }
+
+    @Test
+    void aComponentInsideAComponentIsRecordedWithItsOptionsResolved() {
+        Registry registry = registry();
+        JavaBackend backend = new JavaBackend(1);
+        String spec = SPEC.replace("network: {name: mlp}", "network: {name: wrapper, inner: {name: mlp}}");
+        assertThat(spec).contains("wrapper");
+        Pipeline p = RunModule.assemble(PipelineSpec.parse(spec, "test", false), registry, backend);
+        ObjectNode resolved = Manifest.resolvedSpec(p);
+        assertThat(resolved.get("network").get("inner").get("name").asText()).isEqualTo("mlp");
+        assertThat(resolved.get("network").get("inner").get("width").asInt()).as("the inner default, resolved").isEqualTo(16);
+        assertThat(Manifest.of(p, Map.of()).get("components").has("network.inner")).isTrue();
+        // built again from the resolved spec: the same spec, the same initial weights
+        Pipeline again = RunModule.assemble(PipelineSpec.parse(Manifest.toJson(resolved), "manifest", true), registry,
+                backend);
+        assertThat(Manifest.resolvedSpec(again)).isEqualTo(resolved);
+        assertThat(again.model().network().parameters().values().iterator().next().toArray())
+                .containsExactly(p.model().network().parameters().values().iterator().next().toArray());
+        // an option the inner component does not have is refused naming it
+        String bad = SPEC.replace("network: {name: mlp}", "network: {name: wrapper, inner: {name: mlp, depth: 3}}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunModule.assemble(PipelineSpec.parse(bad, "test", false),
+                registry, backend)).hasMessageContaining("mlp").hasMessageContaining("unknown option 'depth'");
     }
 
     @Test

@@ -34,6 +34,27 @@ class PipelineSpecTest {
     }
 
     @Test
+    void aComponentInsideAComponentIsAMapOfItsOptionsAndSetReachesIt() {
+        PipelineSpec y = PipelineSpec.parse("""
+                network:
+                  name: dinof
+                  t-m: 0.5
+                  score: {name: unet, base-channels: 16, blocks: 1}
+                """, "y", false);
+        assertThat(y.component("network").options()).containsEntry("t-m", 0.5)
+                .containsEntry("score", Map.of("name", "unet", "base-channels", 16, "blocks", 1));
+        PipelineSpec o = y.with(List.of("network.score.blocks=2"));
+        assertThat(o.component("network").options().get("score"))
+                .isEqualTo(Map.of("name", "unet", "base-channels", 16, "blocks", 2));
+        assertThat(PipelineSpec.parse(o.toJson(), "j", true).component("network")).isEqualTo(o.component("network"));
+        // a resolved spec writes a section that was not given as {}
+        assertThat(PipelineSpec.parse("network: {name: dinof, score: {}}", "r", false).component("network").options())
+                .containsEntry("score", Map.of());
+        assertThatThrownBy(() -> PipelineSpec.parse("network: {name: dinof, score: {blocks: 2}}", "y", false)
+                .component("network")).isInstanceOf(UserException.class).hasMessageContaining("network.score names no component");
+    }
+
+    @Test
     void overridesSetSingleValuesAndLeaveTheOriginalAlone() {
         PipelineSpec y = PipelineSpec.parse(YAML, "y", false);
         PipelineSpec o = y.with(List.of("sampler.steps=50", "network.width=128", "training.lr=3e-4", "seed=9",

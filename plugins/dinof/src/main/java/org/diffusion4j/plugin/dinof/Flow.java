@@ -16,7 +16,7 @@ import org.diffusion4j.api.tensor.Tensor;
  * Parameters are named {@code step<k>.actnorm.*}, {@code step<k>.linear.*} and
  * {@code step<k>.coupling.net.*}.
  */
-public final class Flow extends Module {
+public final class Flow extends Module implements NormalizingFlow {
 
     private final int dimension;
     private final List<FlowLayer> layers = new ArrayList<>();
@@ -53,6 +53,7 @@ public final class Flow extends Module {
         }
     }
 
+    @Override
     public int dimension() {
         return dimension;
     }
@@ -68,6 +69,7 @@ public final class Flow extends Module {
     }
 
     /** z = f(x) and the summed log-determinant per sample. */
+    @Override
     public FlowLayer.Transformed forward(Tensor x) {
         Tensor z = x;
         Tensor logDet = null;
@@ -80,6 +82,7 @@ public final class Flow extends Module {
     }
 
     /** log p(x) per sample, {@code [batch, 1]}, in nats. */
+    @Override
     public Tensor logProb(Tensor x) {
         FlowLayer.Transformed t = forward(x);
         return standardNormalLogDensity(t.z()).add(t.logDet());
@@ -92,6 +95,7 @@ public final class Flow extends Module {
     }
 
     /** x = f⁻¹(z): what the prior pushes standard-normal draws through. */
+    @Override
     public Tensor inverse(Tensor z) {
         Tensor x = z;
         for (int k = layers.size() - 1; k >= 0; k--) {
@@ -104,6 +108,7 @@ public final class Flow extends Module {
      * The first layer whose output for x has a non-finite value, as {@code step<k>.<kind>}, or null when
      * all are finite: what a diverged training step names.
      */
+    @Override
     public String firstNonFiniteLayer(Tensor x) {
         Tensor z = x;
         for (int k = 0; k < layers.size(); k++) {

@@ -14,6 +14,8 @@ public final class FlowOdeLikelihoodProvider extends AbstractProvider<Likelihood
 
     private static final ConfigSpec SPEC = ConfigSpec.builder()
             .integer("steps", 200, 1, 1_000_000, "fixed RK4 steps of the probability-flow ODE from tMin to T_m")
+            .choice("divergence", "exact", java.util.List.of("exact", "hutchinson"), "exact: one gradient per"
+                    + " coordinate (points); hutchinson: one Gaussian probe per sample, one gradient (images)")
             .build();
 
     public FlowOdeLikelihoodProvider() {
@@ -23,6 +25,12 @@ public final class FlowOdeLikelihoodProvider extends AbstractProvider<Likelihood
 
     @Override
     public Likelihood create(Config config, ComponentContext context) {
-        return new FlowOdeLikelihood(config.getInt("steps"));
+        boolean hutchinson = config.getString("divergence").equals("hutchinson");
+        if (!hutchinson && context.dataShape().length == 3) {
+            context.log(NAME + ": the exact divergence takes " + context.dataDimension() + " gradients per RK4 stage on"
+                    + " images of shape " + java.util.Arrays.toString(context.dataShape())
+                    + "; divergence: hutchinson takes one");
+        }
+        return new FlowOdeLikelihood(config.getInt("steps"), hutchinson);
     }
 }

@@ -13,10 +13,15 @@ import org.diffusion4j.api.tensor.Tensor;
  * reversal: the coupling that follows then transforms the half it left alone the step before
  * (RealNVP's alternation), and training learns any other mixing. The inverse is two triangular
  * solves in double precision.
+ *
+ * <p>On images {@code [B, C, H, W]} (built with the kind {@code invconv}) W mixes the C channels of
+ * every pixel: Glow's invertible 1×1 convolution, {@code log |det| = H·W·Σ_i s_i} (Glow Table 1); the
+ * inverse is the 1×1 convolution with W⁻¹, computed in double from the LU factors.
  */
 public final class InvertibleLinear extends FlowLayer {
 
     private final int dimension;
+    private final String kind;
     private final Tensor lower;
     private final Tensor upper;
     private final Tensor logS;
@@ -26,7 +31,13 @@ public final class InvertibleLinear extends FlowLayer {
     private final Tensor identity;
 
     public InvertibleLinear(Backend backend, int dimension) {
+        this(backend, dimension, "linear");
+    }
+
+    /** @param kind the layer's name in messages: {@code linear} on points, {@code invconv} on images */
+    public InvertibleLinear(Backend backend, int dimension, String kind) {
         this.dimension = dimension;
+        this.kind = kind;
         int d = dimension;
         this.lower = parameter("lower", Tensor.zeros(backend, d, d));
         this.upper = parameter("upper", Tensor.zeros(backend, d, d));
@@ -51,7 +62,7 @@ public final class InvertibleLinear extends FlowLayer {
 
     @Override
     public String kind() {
-        return "linear";
+        return kind;
     }
 
     /** W = P·L·(U + diag(exp s)), differentiable in the parameters. */
@@ -63,6 +74,11 @@ public final class InvertibleLinear extends FlowLayer {
 
     @Override
     public Transformed forward(Tensor x) {
+        if (x.rank() == 4) {
+            checkImage(x);
+            Tensor z = x.conv2d(weight().reshape(dimension, dimension, 1, 1), null, 1, 0);
+            return new Transformed(z, perSample(logS.sum().mul((double) x.dim(2) * x.dim(3)), x.dim(0)));
+        }
         // rows: z_n = W·x_n, i.e. Z = X·Wᵀ
         Tensor z = x.matmul(weight(), false, true);
         return new Transformed(z, perSample(logS.sum(), x.dim(0)));
@@ -70,6 +86,11 @@ public final class InvertibleLinear extends FlowLayer {
 
     @Override
     public Tensor inverse(Tensor z) {
+        if (z.rank() == 4) {
+            checkImage(z);
+            float[] inv = inverseMatrix();
+            return z.conv2d(Tensor.of(z.backend(), inv, dimension, dimension, 1, 1), null, 1, 0);
+        }
         int d = dimension;
         float[] lv = lower.toArray();
         float[] uv = upper.toArray();
@@ -108,5 +129,30 @@ public final class InvertibleLinear extends FlowLayer {
             }
         }
         return Tensor.of(z.backend(), out, n, d);
+    }
+
+    private void checkImage(Tensor x) {
+        if (x.dim(1) != dimension) {
+            throw new IllegalArgumentException(kind + " of " + dimension + " channels expects [batch, " + dimension
+                    + ", height, width], got " + java.util.Arrays.toString(x.shape()));
+        }
+    }
+
+    /** W⁻¹ = (U + diag)⁻¹·L⁻¹·Pᵀ, row-major, by solving W·x = e_k for every unit vector, in double. */
+    float[] inverseMatrix() {
+        int d = dimension;
+        float[] eye = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            eye[i * d + i] = 1;
+        }
+        // row k of inverse(rows of the identity) is W⁻¹·e_k, the k-th column of W⁻¹
+        float[] cols = inverse(Tensor.of(lower.backend(), eye, d, d)).toArray();
+        float[] out = new float[d * d];
+        for (int k = 0; k < d; k++) {
+            for (int i = 0; i < d; i++) {
+                out[i * d + k] = cols[k * d + i];
+            }
+        }
+        return out;
     }
 }

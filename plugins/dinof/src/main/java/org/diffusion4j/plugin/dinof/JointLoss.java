@@ -27,14 +27,55 @@ import org.diffusion4j.api.tensor.Tensor;
  *
  * <p>Random draws, in this order: t_i = tMin + (T_m − tMin)·{@code rng.nextDouble()} for each row,
  * then ε ({@code Tensor.randn(rng, B, D)}), then ε' (the same).
+ *
+ * <p>Separate training ({@code objective: flow}): the flow's NLL alone, the score term skipped (no
+ * score network evaluation, no draws for it: only ε' is drawn), so a flow is trained on x(T_m)
+ * beside a score network that stays as loaded ({@code train --init-from} a score run). The score's
+ * parameters then get zero gradients, and Adam leaves them unchanged (use {@code optimizer: adam},
+ * not adamw, whose weight decay would shrink them).
+ *
+ * <p>The flow alone on data ({@code objective: data}, plain Glow as a baseline row; with the
+ * sampler {@code dinof.flow-alone}): the flow's NLL of the dequantised data x0 + Δ·(u − ½),
+ * u ~ U[0, 1)^D (uniform dequantisation, Theis et al. 2016; Glow §5), the diffusion and T_m unused;
+ * its flow-bpd is then the literature's discrete bits/dim, (NLL/D − log Δ)/ln 2.
+ *
+ * <p>On 8-bit images the log also shows {@code flow-bpd}: the NLL in bits per dimension of the
+ * Δ-cells of x(T_m), (NLL/D − log Δ)/ln 2 with Δ = 2R/255 the pixel step of data scaled to
+ * [−R, R] — the convention of dequantised likelihoods (Theis et al. 2016; Glow §5), so it reads on
+ * the pixel scale; at T_m → 0 it approaches the data's bits/dim.
  */
 public final class JointLoss implements Loss {
 
     private final double flowWeight;
+    private final boolean flowOnly;
+    private final boolean onData;
+    /** log Δ of the pixel cells, or NaN when the data are not 8-bit images (no bits/dim figure). */
+    private final double logCell;
     private volatile double lastFlowNll = Double.NaN;
+    private volatile double lastFlowBpd = Double.NaN;
 
     public JointLoss(double flowWeight) {
+        this(flowWeight, false, Double.NaN);
+    }
+
+    /**
+     * @param flowWeight w of the flow's NLL
+     * @param flowOnly   train the flow alone (the score term skipped)
+     * @param logCell    log Δ of the data's pixel cells for the bits/dim figure; NaN for none
+     */
+    public JointLoss(double flowWeight, boolean flowOnly, double logCell) {
+        this(flowWeight, flowOnly, false, logCell);
+    }
+
+    /** @param onData train the flow alone on the dequantised data (needs logCell) */
+    public JointLoss(double flowWeight, boolean flowOnly, boolean onData, double logCell) {
         this.flowWeight = flowWeight;
+        this.flowOnly = flowOnly || onData;
+        this.onData = onData;
+        this.logCell = logCell;
+        if (onData && Double.isNaN(logCell)) {
+            throw new IllegalArgumentException("the flow on dequantised data needs the pixel cell size");
+        }
     }
 
     /** The flow's NLL of the last batch, nats per sample (NaN before the first). */
@@ -46,7 +87,11 @@ public final class JointLoss implements Loss {
     @Override
     public java.util.Map<String, Double> lastFigures() {
         double v = lastFlowNll;
-        return Double.isNaN(v) ? java.util.Map.of() : java.util.Map.of("flow-nll", v);
+        if (Double.isNaN(v)) {
+            return java.util.Map.of();
+        }
+        double bpd = lastFlowBpd;
+        return Double.isNaN(bpd) ? java.util.Map.of("flow-nll", v) : java.util.Map.of("flow-nll", v, "flow-bpd", bpd);
     }
 
     @Override
@@ -67,6 +112,9 @@ public final class JointLoss implements Loss {
         Backend backend = x0.backend();
         int batch = x0.dim(0);
         int dimension = x0.dim(1);
+        if (flowOnly) {
+            return flowNll(net, schedule, tM, x0, rng, name);
+        }
         float[] times = new float[batch];
         float[] alpha = new float[batch];
         float[] sigma = new float[batch];
@@ -106,18 +154,30 @@ public final class JointLoss implements Loss {
         }
         Tensor dsm = scaled.square().sum().mul(1.0 / batch);
 
-        Tensor eps2 = Tensor.randn(backend, rng, batch, dimension);
-        Tensor xm = x0.mul(schedule.alpha(tM)).add(eps2.mul(schedule.sigma(tM)));
+        return dsm.add(flowNll(net, schedule, tM, x0, rng, name).mul(flowWeight));
+    }
+
+    /** The flow's mean NLL of x(T_m) = α(T_m)·x0 + σ(T_m)·ε' (ε' the next draw of rng), nats per sample. */
+    private Tensor flowNll(DinofNetwork net, Schedule schedule, double tM, Tensor x0, Rng rng, String name) {
+        Tensor xm;
+        if (onData) {
+            Tensor u = Tensor.rand(x0.backend(), rng, x0.dim(0), x0.dim(1));
+            xm = x0.add(u.sub(0.5).mul(Math.exp(logCell)));
+        } else {
+            Tensor eps2 = Tensor.randn(x0.backend(), rng, x0.dim(0), x0.dim(1));
+            xm = x0.mul(schedule.alpha(tM)).add(eps2.mul(schedule.sigma(tM)));
+        }
         Tensor nll = net.flow().logProb(xm).mean().neg();
         double value = nll.item();
         lastFlowNll = value;
+        lastFlowBpd = Double.isNaN(logCell) ? Double.NaN : (value / x0.dim(1) - logCell) / Math.log(2);
         if (!Double.isFinite(value)) {
             String layer = net.flow().firstNonFiniteLayer(xm);
             throw new NonFiniteOutputException(name + ": the flow's log-density is " + value + (layer == null ? ""
                     : " (first non-finite output at flow layer " + layer + ")")
                     + " (try a lower training.lr or training.grad-clip)");
         }
-        return dsm.add(nll.mul(flowWeight));
+        return nll;
     }
 
     private static Tensor column(Backend backend, float[] values) {
@@ -126,6 +186,7 @@ public final class JointLoss implements Loss {
 
     @Override
     public String toString() {
-        return JointLossProvider.NAME + " (flow-weight " + flowWeight + ")";
+        return JointLossProvider.NAME + (onData ? " (the flow alone on dequantised data)" : flowOnly ? " (the flow alone)"
+                : " (flow-weight " + flowWeight + ")");
     }
 }

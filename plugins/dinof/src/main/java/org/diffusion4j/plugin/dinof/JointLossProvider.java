@@ -15,6 +15,10 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
     private static final ConfigSpec SPEC = ConfigSpec.builder()
             .number("flow-weight", 1.0, 0.0, 1e6, "weight w of the flow's NLL (nats per sample) beside the score loss;"
                     + " 0 trains the score alone")
+            .choice("objective", "joint", java.util.List.of("joint", "flow", "data"), "joint: score matching on t < T_m"
+                    + " plus the flow's NLL of x(T_m); flow: the flow's NLL alone, the score term skipped (separate"
+                    + " training on top of a score network loaded with train --init-from); data: the flow alone on the"
+                    + " uniformly dequantised 8-bit images (plain Glow; sample it with the sampler dinof.flow-alone)")
             .build();
 
     public JointLossProvider() {
@@ -24,6 +28,28 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
 
     @Override
     public Loss create(Config config, ComponentContext context) {
-        return new JointLoss(config.getDouble("flow-weight"));
+        String objective = config.getString("objective");
+        config.refuseWithoutEffect("flow-weight", !objective.equals("joint"), "objective: " + objective
+                + " (the flow's NLL is the whole loss)", "remove it");
+        double logCell = logPixelCell(context);
+        if (objective.equals("data") && Double.isNaN(logCell)) {
+            throw new org.diffusion4j.api.config.ConfigException(NAME + ": option 'objective' = 'data' dequantises"
+                    + " 8-bit pixels; this dataset's samples of shape " + java.util.Arrays.toString(context.dataShape())
+                    + (context.dataRange().isEmpty() ? " declare no range" : " are not images")
+                    + "; it takes joint or flow here");
+        }
+        return new JointLoss(config.getDouble("flow-weight"), objective.equals("flow"), objective.equals("data"),
+                logCell);
+    }
+
+    /**
+     * log Δ, Δ = 2R/255 the step between the 256 pixel levels of images scaled to [−R, R] (the
+     * image datasets map byte p to p/127.5 − 1, R = 1); NaN for points or data without a range.
+     */
+    static double logPixelCell(ComponentContext context) {
+        if (context.dataShape().length != 3 || context.dataRange().isEmpty()) {
+            return Double.NaN;
+        }
+        return Math.log(2 * context.dataRange().getAsDouble() / 255);
     }
 }

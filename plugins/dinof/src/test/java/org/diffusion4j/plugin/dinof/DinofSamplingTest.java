@@ -175,6 +175,29 @@ class DinofSamplingTest {
         assertThat(likelihood.refuse(GaussianMixtureOracle.model(target, vp, score))).contains("has no flow");
     }
 
+    @Test
+    void hutchinsonsDivergenceAveragesToTheExactLikelihood() {
+        double[] mu = {1.0, -2.0};
+        GaussianMixture target = new GaussianMixture(new double[][]{mu}, new double[]{0.5}, new double[]{1});
+        Model oracle = org.diffusion4j.runtime.oracle.DifferentiableMixtureOracle.model(target, vp, score);
+        Model model = withFlowOf(oracle, exactFlow(0.4, mu, 0.5));
+        // one point far in the tail (the divergence then varies most along the path), 400 probes
+        int n = 400;
+        float[] copies = new float[2 * n];
+        for (int i = 0; i < n; i++) {
+            copies[2 * i] = 2.2f;
+            copies[2 * i + 1] = -0.8f;
+        }
+        Tensor x = Tensor.of(backend, copies, n, 2);
+        double exact = new FlowOdeLikelihood(20).negativeLogLikelihood(model, x.indexSelect(new int[]{0}), null)[0];
+        double[] est = new FlowOdeLikelihood(20, true).negativeLogLikelihood(model, x,
+                new org.diffusion4j.api.NoiseStreams(backend, new Rng(3), 0, n, 2));
+        double mean = java.util.Arrays.stream(est).average().orElseThrow();
+        double sd = Math.sqrt(java.util.Arrays.stream(est).map(v -> (v - mean) * (v - mean)).sum() / (n - 1));
+        assertThat(sd).as("the probes do vary").isGreaterThan(1e-3);
+        assertThat(mean).as("mean of " + n + " Hutchinson estimates, sd " + sd).isCloseTo(exact, offset(4 * sd / Math.sqrt(n)));
+    }
+
     /**
      * A dinof network whose flow maps x(T_m) ~ N(α·μ, v·I), v = α²s² + σ², exactly to N(0, I): actnorm
      * standardises, the linear map's diagonal undoes the coupling's initial scale σ(2) on the
