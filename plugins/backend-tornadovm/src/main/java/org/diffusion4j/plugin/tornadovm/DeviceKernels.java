@@ -145,8 +145,8 @@ final class DeviceKernels {
         }
     }
 
-    /** ip: n, x, out; fp: p. Exponents 1, 2 and 3 as products, as the Java kernel. */
-    static void pow(KernelContext kc, FloatArray h, IntArray ip, FloatArray fp) {
+    /** x^p (not named pow: that is an OpenCL built-in): ip: n, x, out; fp: p. Exponents 1, 2, 3 as products. */
+    static void power(KernelContext kc, FloatArray h, IntArray ip, FloatArray fp) {
         int i = kc.globalIdx;
         if (i < ip.get(0)) {
             float v = h.get(ip.get(1) + i);

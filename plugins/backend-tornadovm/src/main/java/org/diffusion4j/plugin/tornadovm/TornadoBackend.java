@@ -154,7 +154,7 @@ final class TornadoBackend implements Backend {
             case SILU -> DeviceKernels::silu;
             case SILU_BACKWARD -> DeviceKernels::siluBackward;
             case AFFINE -> DeviceKernels::affine;
-            case POW -> DeviceKernels::pow;
+            case POW -> DeviceKernels::power;
             case BINARY -> DeviceKernels::binary;
             case REDUCE -> DeviceKernels::reduceSum;
             case GEMM -> DeviceKernels::gemm;
