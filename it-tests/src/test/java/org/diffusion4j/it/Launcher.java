@@ -71,6 +71,8 @@ final class Launcher {
             env.remove("DIFFUSION4J_OPTS");
             env.remove("JAVA_TOOL_OPTIONS");
             env.remove("JDK_JAVA_OPTIONS");
+            // As on a machine without TornadoVM, whatever the developer's shell has.
+            env.remove("TORNADOVM_HOME");
             return new Running(command, pb.start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);

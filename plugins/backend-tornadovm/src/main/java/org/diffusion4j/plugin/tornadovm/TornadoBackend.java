@@ -71,7 +71,7 @@ final class TornadoBackend implements Backend {
             POW = 7, BINARY = 8, REDUCE = 9, GEMM = 10, COPY_COLUMNS = 11, GATHER = 12, INDEX_ADD = 13, ADAM = 14,
             EMA = 15, SOFTMAX = 16, CONV = 17, CONV_BACKWARD_INPUT = 18, CONV_BACKWARD_WEIGHT = 19, GN_STATS = 20,
             GN_APPLY = 21, GN_CHANNEL_SUMS = 22, GN_GRAD_X = 23, SUM_OVER_BATCH = 24, UP_SMALL = 25,
-            UP_MEDIUM = 26, UP_LARGE = 27, DOWN_SMALL = 28, DOWN_MEDIUM = 29, DOWN_LARGE = 30, GRAPHS = 31;
+            UP_MEDIUM = 26, UP_LARGE = 27, DOWN_SMALL = 28, DOWN_MEDIUM = 29, DOWN_LARGE = 30, GEMM_TILED = 31, GRAPHS = 32;
 
     private final int threads;
     private final Arena arena;
@@ -158,6 +158,7 @@ final class TornadoBackend implements Backend {
             case BINARY -> DeviceKernels::binary;
             case REDUCE -> DeviceKernels::reduceSum;
             case GEMM -> DeviceKernels::gemm;
+            case GEMM_TILED -> DeviceKernels::gemmTiled;
             case COPY_COLUMNS -> DeviceKernels::copyColumns;
             case ADAM -> DeviceKernels::adamStep;
             case EMA -> DeviceKernels::emaUpdate;
@@ -426,9 +427,12 @@ final class TornadoBackend implements Backend {
         int aInner = transA ? m : 1;
         int bInner = transB ? 1 : n;
         int bCol = transB ? k : 1;
-        params(batch * m * n, off(a), off(b), off(c), m, n, k, aBatchStride, bBatchStride, aRow, aInner, bInner, bCol,
+        // 4×4 blocks of C per work item where C is at least that big; one element each otherwise.
+        boolean tiled = m >= 4 && n >= 4;
+        int items = tiled ? batch * ((m + 3) / 4) * ((n + 3) / 4) : batch * m * n;
+        params(items, off(a), off(b), off(c), m, n, k, aBatchStride, bBatchStride, aRow, aInner, bInner, bCol,
                 accumulate ? 1 : 0);
-        execute(GEMM, batch * m * n);
+        execute(tiled ? GEMM_TILED : GEMM, items);
     }
 
     // ---------------------------------------------------------------------------- elementwise
