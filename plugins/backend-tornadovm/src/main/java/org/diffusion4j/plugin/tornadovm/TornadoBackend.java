@@ -60,7 +60,7 @@ final class TornadoBackend implements Backend {
     static final int STAGE_SMALL = 256;
     static final int STAGE_MEDIUM = 16_384;
     static final int STAGE_LARGE = 1 << 20;
-    static final int INDEX_CAPACITY = 1 << 16;
+    static final int INDEX_CAPACITY = 4096;
     /** Work-group size; global sizes are rounded up to a multiple of it. */
     static final int LOCAL = 64;
 
