@@ -366,6 +366,16 @@ class BadInputIT {
                 "cuda-9000"}, "cuda-9000", "java");
     }
 
+    /** The launcher runs without TORNADOVM_HOME (see {@link Launcher}), as on a machine without TornadoVM. */
+    @Test
+    void tornadovmWithoutTornadoVmSaysHowToInstallIt() {
+        Path spec = Specs.write(tmp.resolve("spec.yaml"), Specs.tiny(100, 100, 100));
+        failsLeaving(tmp, d4j, new String[]{"train", "--spec", spec.toString(), "--out", out.toString(), "--backend",
+                "tornadovm"}, "tornadovm", "TORNADOVM_HOME", "install TornadoVM", "java");
+        failsLeaving(tmp, d4j, new String[]{"sample", "--checkpoint", out.toString(), "--out",
+                tmp.resolve("s.csv").toString(), "--backend=tornadovm"}, "tornadovm", "TORNADOVM_HOME");
+    }
+
     @Test
     void setWithoutEqualsSignIsNamed() {
         Path spec = Specs.write(tmp.resolve("spec.yaml"), Specs.tiny(100, 100, 100));

@@ -82,7 +82,10 @@ final class Launcher {
             env.remove("DIFFUSION4J_OPTS");
             env.remove("JAVA_TOOL_OPTIONS");
             env.remove("JDK_JAVA_OPTIONS");
+            // As on a machine without Spark or TornadoVM, whatever the developer's shell has; a test's own
+            // variables (SPARK_HOME for SparkIT) come last.
             env.remove("SPARK_HOME");
+            env.remove("TORNADOVM_HOME");
             env.putAll(this.env);
             return new Running(command, pb.start());
         } catch (IOException e) {

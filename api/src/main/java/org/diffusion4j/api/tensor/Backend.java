@@ -405,6 +405,17 @@ public interface Backend extends AutoCloseable {
     default void endStep() {
     }
 
+    /**
+     * Running totals a backend keeps about itself since it was made, by name (a device backend:
+     * kernel launches, host↔device transfers and their bytes), for {@code bench} to report per
+     * step as differences. The default is none.
+     *
+     * <p>Since SPI 1.4 (a default method: plugins built before it still load).
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     @Override
     default void close() {
     }

@@ -150,6 +150,7 @@ public final class BenchCommand {
                     meanOtherLoad(run.get("results"))));
         }
         out.println("other processes' load (cores busy, mean over the workloads; 0 = otherwise idle machine): " + load);
+        printBackendCounters(report.get("backend").asText(), selected, java);
         if (outFile != null) {
             AtomicFiles.createNewString(outFile, Manifest.toJson(report));
             out.println("results: " + outFile);
@@ -210,6 +211,35 @@ public final class BenchCommand {
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * A device backend's launches and host↔device traffic per step (per GEMM for the GEMM rows), one
+     * line per workload, where the backend counts them ({@link Backend#counters}).
+     */
+    private void printBackendCounters(String backend, List<Workload> selected, JsonNode java) {
+        boolean header = false;
+        for (Workload w : selected) {
+            JsonNode c = java.path(w.id).path("backend_per_step");
+            if (c.isMissingNode() || c.isEmpty()) {
+                continue;
+            }
+            if (!header) {
+                out.println("backend " + backend + ", per step (per GEMM): kernel launches; host->device uploads and"
+                        + " bytes; device->host downloads and bytes; kernel parameter bytes (host->device)");
+                header = true;
+            }
+            out.printf(Locale.ROOT, "  %-22s launches %.1f; uploads %.2f (%s); downloads %.2f (%s); params %s%n", w.id,
+                    c.path("launches").asDouble(), c.path("uploads").asDouble(), bytes(c.path("uploadBytes").asDouble()),
+                    c.path("downloads").asDouble(), bytes(c.path("downloadBytes").asDouble()),
+                    bytes(c.path("paramBytes").asDouble()));
+        }
+    }
+
+    private static String bytes(double b) {
+        return b >= 1 << 20 ? String.format(Locale.ROOT, "%.2f MiB", b / (1 << 20))
+                : b >= 1 << 10 ? String.format(Locale.ROOT, "%.1f KiB", b / (1 << 10))
+                : String.format(Locale.ROOT, "%.0f B", b);
     }
 
     private static double meanOtherLoad(JsonNode results) {

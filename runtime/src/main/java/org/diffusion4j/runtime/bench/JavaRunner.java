@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.diffusion4j.api.PointSet;
 import org.diffusion4j.api.tensor.Backend;
 import org.diffusion4j.api.tensor.Storage;
@@ -75,6 +76,7 @@ final class JavaRunner {
         }
         int per = p.get("per_block").asInt();
         double[] seconds = new double[p.get("blocks").asInt()];
+        Map<String, Long> before = backend.counters();
         for (int blk = 0; blk < seconds.length; blk++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < per; i++) {
@@ -86,7 +88,9 @@ final class JavaRunner {
             seconds[blk] = (System.nanoTime() - t0) / 1e9;
         }
         double flops = 2.0 * m * n * k * per;
-        return result(flops / median(seconds) / 1e9, seconds);
+        ObjectNode r = result(flops / median(seconds) / 1e9, seconds);
+        putCounters(r, before, backend.counters(), (long) seconds.length * per);
+        return r;
     }
 
     /** Deterministic values in [-0.5, 0.5) (a multiplicative hash of the index; no RNG state needed). */
@@ -114,6 +118,7 @@ final class JavaRunner {
         long[] alloc = new long[blocks + 1];
         long t0 = System.nanoTime();
         long[] start = {-1};
+        List<Map<String, Long>> counters = new ArrayList<>(List.of(Map.of(), Map.of()));
         TrainingState state = new TrainingState(backend, pipeline.model().network().parameters());
         try {
             new Trainer(pipeline).train(state, s -> {
@@ -122,6 +127,7 @@ final class JavaRunner {
                         start[0] = s.step();
                         nanos[0] = System.nanoTime();
                         alloc[0] = Memory.allocatedBytes();
+                        counters.set(0, backend.counters());
                     }
                     return;
                 }
@@ -131,6 +137,7 @@ final class JavaRunner {
                     nanos[i] = System.nanoTime();
                     alloc[i] = Memory.allocatedBytes();
                     if (i == blocks) {
+                        counters.set(1, backend.counters());
                         throw new Finished();
                     }
                 }
@@ -144,6 +151,7 @@ final class JavaRunner {
         }
         ObjectNode r = result(per / median(seconds), seconds);
         putPerStep(r, alloc[0], alloc[blocks], (long) blocks * per);
+        putCounters(r, counters.get(0), counters.get(1), (long) blocks * per);
         r.put("warmup_steps", start[0]);
         putParams(r, pipeline);
         return r;
@@ -208,6 +216,7 @@ final class JavaRunner {
         } while (System.nanoTime() < warmUntil);
         double[] seconds = new double[p.get("blocks").asInt()];
         long a0 = Memory.allocatedBytes();
+        Map<String, Long> before = backend.counters();
         for (int i = 0; i < seconds.length; i++) {
             long t0 = System.nanoTime();
             PointSet x = Sampling.sample(backend, pipeline.model(), pipeline.samplers().get(sampler), shape, seed,
@@ -217,6 +226,7 @@ final class JavaRunner {
         }
         ObjectNode r = result((double) count * steps / median(seconds), seconds);
         putPerStep(r, a0, Memory.allocatedBytes(), (long) seconds.length * steps);
+        putCounters(r, before, backend.counters(), (long) seconds.length * steps);
         putParams(r, pipeline);
         return r;
     }
@@ -230,6 +240,25 @@ final class JavaRunner {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * The backend's own counters per step over the timed blocks ({@link Backend#counters}: a device
+     * backend's launches and host↔device transfers), under {@code backend_per_step}; totals (names
+     * starting with "arena") as they are at the end. Nothing for a backend without counters.
+     */
+    private static void putCounters(ObjectNode r, Map<String, Long> before, Map<String, Long> after, long steps) {
+        if (after.isEmpty() || steps <= 0) {
+            return;
+        }
+        ObjectNode c = r.putObject("backend_per_step");
+        after.forEach((k, v) -> {
+            if (k.startsWith("arena")) {
+                c.put(k, v);
+            } else {
+                c.put(k, (v - before.getOrDefault(k, 0L)) / (double) steps);
+            }
+        });
+    }
 
     /**
      * The pipeline of a plan: quickstart's spec for the seed MLP, the bench's DDPM spec for the ε-MLP,
