@@ -410,7 +410,7 @@ public interface Backend extends AutoCloseable {
      * kernel launches, host↔device transfers and their bytes), for {@code bench} to report per
      * step as differences. The default is none.
      *
-     * <p>Since SPI 1.4 (a default method: plugins built before it still load).
+     * <p>Since SPI 1.5 (a default method: plugins built before it still load).
      */
     default java.util.Map<String, Long> counters() {
         return java.util.Map.of();
