@@ -47,7 +47,7 @@ PY
 base="$out/baseline"
 if [ ! -f "$base/checkpoint.safetensors" ]; then
   "$d4j" train --spec "$here/two-moons-score-sde.yaml" --out "$base" "${common[@]}" \
-      --set samplers.pc.steps=1000 --set network.width=128 --set network.depth=3 2> "$out/baseline.train.log"
+      --set samplers.pc.steps=1000 --set network.width=128 --set network.depth=3 &> "$out/baseline.train.log"
 fi
 rows=("$(row "VP-SDE baseline, PC" "$base" 1000 2000)")
 for tm in ${TMS:-0.2 0.4 0.6 0.8 1.0}; do
@@ -55,7 +55,7 @@ for tm in ${TMS:-0.2 0.4 0.6 0.8 1.0}; do
   n=$(python3 -c "import math;print(math.ceil(1000*$tm))")
   if [ ! -f "$run/checkpoint.safetensors" ]; then
     "$d4j" train --spec "$here/dinof-two-moons.yaml" --out "$run" "${common[@]}" \
-        --set "network.t-m=$tm" --set "prior.t-m=$tm" --set "sampler.steps=$n" 2> "$out/dinof-$tm.train.log"
+        --set "network.t-m=$tm" --set "prior.t-m=$tm" --set "sampler.steps=$n" &> "$out/dinof-$tm.train.log"
   fi
   rows+=("$(row "DiNof T_m = $tm, PC" "$run" "$n" "$((2 * n)) + flow")")
 done
@@ -64,7 +64,7 @@ for tm in ${SEPARATE:-}; do   # the baseline's score network (t in [0, 1]) and a
   n=$(python3 -c "import math;print(math.ceil(1000*$tm))")
   if [ ! -f "$run/checkpoint.safetensors" ]; then
     "$d4j" train --spec "$here/dinof-two-moons-separate.yaml" --out "$run" --init-from "$base" "${common[@]}" \
-        --set "network.t-m=$tm" --set "prior.t-m=$tm" --set "sampler.steps=$n" 2> "$out/separate-$tm.train.log"
+        --set "network.t-m=$tm" --set "prior.t-m=$tm" --set "sampler.steps=$n" &> "$out/separate-$tm.train.log"
   fi
   rows+=("$(row "DiNof T_m = $tm, separate training, PC" "$run" "$n" "$((2 * n)) + flow")")
 done
@@ -72,7 +72,7 @@ if [ "${FLOW_ALONE:-0}" = 1 ]; then   # the same flow trained on the data themse
   run="$out/flow-alone"
   if [ ! -f "$run/checkpoint.safetensors" ]; then
     "$d4j" train --spec "$here/dinof-two-moons.yaml" --out "$run" "${common[@]}" \
-        --set loss.objective=data --set sampler.name=dinof.flow-alone 2> "$out/flow-alone.train.log"
+        --set loss.objective=data --set sampler.name=dinof.flow-alone &> "$out/flow-alone.train.log"
   fi
   rows+=("$(row "flow alone (the dinof flow on the data)" "$run" 0 "flow")")
 fi
