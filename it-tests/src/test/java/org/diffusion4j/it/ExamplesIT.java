@@ -70,6 +70,13 @@ class ExamplesIT {
             // a U-Net on a few images: the example must run end to end, not learn
             args.addAll(List.of("--set", "dataset.train-subset=64", "--set", "training.batch-size=8"));
         }
+        if (Files.readString(spec).contains("objective: flow")) {
+            // separate training: only the flow is trained, over the score network of a VP-SDE run
+            Path score = tmp.resolve("work").resolve("score-for-" + example.replace('.', '-'));
+            Checks.succeeded(d4j.run("train", "--spec", d4j.home().resolve("examples/two-moons-score-sde.yaml").toString(),
+                    "--out", score.toString(), "--set", "training.steps=" + steps, "--no-eval"));
+            args.addAll(List.of("--init-from", score.toString()));
+        }
         if (Files.readString(spec).contains("name: points")) {
             // the user's own point cloud
             StringBuilder csv = new StringBuilder("x,y\n");

@@ -35,9 +35,10 @@ import org.diffusion4j.api.tensor.Tensor;
  * not adamw, whose weight decay would shrink them).
  *
  * <p>The flow alone on data ({@code objective: data}, plain Glow as a baseline row; with the
- * sampler {@code dinof.flow-alone}): the flow's NLL of the dequantised data x0 + Δ·(u − ½),
- * u ~ U[0, 1)^D (uniform dequantisation, Theis et al. 2016; Glow §5), the diffusion and T_m unused;
- * its flow-bpd is then the literature's discrete bits/dim, (NLL/D − log Δ)/ln 2.
+ * sampler {@code dinof.flow-alone}), the diffusion and T_m unused: on 8-bit images the flow's NLL
+ * of the dequantised data x0 + Δ·(u − ½), u ~ U[0, 1)^D (uniform dequantisation, Theis et al. 2016;
+ * Glow §5), whose flow-bpd is then the literature's discrete bits/dim, (NLL/D − log Δ)/ln 2; on
+ * continuous data (points) the NLL of x0 itself, no noise added and nothing drawn.
  *
  * <p>On 8-bit images the log also shows {@code flow-bpd}: the NLL in bits per dimension of the
  * Δ-cells of x(T_m), (NLL/D − log Δ)/ln 2 with Δ = 2R/255 the pixel step of data scaled to
@@ -67,15 +68,15 @@ public final class JointLoss implements Loss {
         this(flowWeight, flowOnly, false, logCell);
     }
 
-    /** @param onData train the flow alone on the dequantised data (needs logCell) */
+    /**
+     * @param onData train the flow alone on the data: dequantised when logCell is a pixel cell's,
+     *               the data themselves when it is NaN (continuous data)
+     */
     public JointLoss(double flowWeight, boolean flowOnly, boolean onData, double logCell) {
         this.flowWeight = flowWeight;
         this.flowOnly = flowOnly || onData;
         this.onData = onData;
         this.logCell = logCell;
-        if (onData && Double.isNaN(logCell)) {
-            throw new IllegalArgumentException("the flow on dequantised data needs the pixel cell size");
-        }
     }
 
     /** The flow's NLL of the last batch, nats per sample (NaN before the first). */
@@ -160,7 +161,9 @@ public final class JointLoss implements Loss {
     /** The flow's mean NLL of x(T_m) = α(T_m)·x0 + σ(T_m)·ε' (ε' the next draw of rng), nats per sample. */
     private Tensor flowNll(DinofNetwork net, Schedule schedule, double tM, Tensor x0, Rng rng, String name) {
         Tensor xm;
-        if (onData) {
+        if (onData && Double.isNaN(logCell)) {
+            xm = x0;   // continuous data: dequantisation noise would blur them, not fill 8-bit cells
+        } else if (onData) {
             Tensor u = Tensor.rand(x0.backend(), rng, x0.dim(0), x0.dim(1));
             xm = x0.add(u.sub(0.5).mul(Math.exp(logCell)));
         } else {
@@ -186,7 +189,8 @@ public final class JointLoss implements Loss {
 
     @Override
     public String toString() {
-        return JointLossProvider.NAME + (onData ? " (the flow alone on dequantised data)" : flowOnly ? " (the flow alone)"
+        return JointLossProvider.NAME + (onData ? (Double.isNaN(logCell) ? " (the flow alone on the data)"
+                : " (the flow alone on dequantised data)") : flowOnly ? " (the flow alone)"
                 : " (flow-weight " + flowWeight + ")");
     }
 }

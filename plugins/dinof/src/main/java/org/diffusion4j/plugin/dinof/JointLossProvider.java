@@ -18,7 +18,8 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
             .choice("objective", "joint", java.util.List.of("joint", "flow", "data"), "joint: score matching on t < T_m"
                     + " plus the flow's NLL of x(T_m); flow: the flow's NLL alone, the score term skipped (separate"
                     + " training on top of a score network loaded with train --init-from); data: the flow alone on the"
-                    + " uniformly dequantised 8-bit images (plain Glow; sample it with the sampler dinof.flow-alone)")
+                    + " data, 8-bit images uniformly dequantised, points as they are (plain Glow; sample it with the"
+                    + " sampler dinof.flow-alone)")
             .build();
 
     public JointLossProvider() {
@@ -32,11 +33,11 @@ public final class JointLossProvider extends AbstractProvider<Loss> {
         config.refuseWithoutEffect("flow-weight", !objective.equals("joint"), "objective: " + objective
                 + " (the flow's NLL is the whole loss)", "remove it");
         double logCell = logPixelCell(context);
-        if (objective.equals("data") && Double.isNaN(logCell)) {
+        // images without a pixel range have no cells to dequantise into; points are taken as they are
+        if (objective.equals("data") && Double.isNaN(logCell) && context.dataShape().length == 3) {
             throw new org.diffusion4j.api.config.ConfigException(NAME + ": option 'objective' = 'data' dequantises"
                     + " 8-bit pixels; this dataset's samples of shape " + java.util.Arrays.toString(context.dataShape())
-                    + (context.dataRange().isEmpty() ? " declare no range" : " are not images")
-                    + "; it takes joint or flow here");
+                    + " declare no pixel range; it takes joint or flow here");
         }
         return new JointLoss(config.getDouble("flow-weight"), objective.equals("flow"), objective.equals("data"),
                 logCell);

@@ -282,6 +282,23 @@ class DinofSamplingTest {
     }
 
     @Test
+    void theFlowOnPointsIsTheExactNllOfThePointsWithoutDequantisationNoise() {
+        DinofNetwork net = new DinofNetwork(backend, new Rng(1), 2, 0.5, 8, 1, Activation.Function.SILU, 8, 1000, 2, 8);
+        Model model = new Model(net, vp, score);
+        // through the provider, as a spec's loss: {name: dinof.joint, objective: data} on 2-D points
+        JointLoss loss = PluginTestSupport.create(Kind.LOSS, JointLossProvider.NAME, Map.of("objective", "data"),
+                PluginTestSupport.context(backend));
+        Tensor x0 = GaussianMixture.twoBlobs().sample(backend, new Rng(3), 64);
+        loss.compute(model, x0, new Rng(1));   // actnorm's data-dependent initialisation
+        double nll = -net.flow().logProb(x0).mean().item();
+        // any noise added to the points would make the value depend on the loss's random stream
+        assertThat((double) loss.compute(model, x0, new Rng(5)).item()).isEqualTo(nll);
+        assertThat((double) loss.compute(model, x0, new Rng(6)).item()).isEqualTo(nll);
+        assertThat(loss.lastFigures()).as("no bits/dim: points have no pixel cells").containsOnlyKeys("flow-nll");
+        assertThat(loss.toString()).contains("the flow alone on the data");
+    }
+
+    @Test
     void aNonFiniteFlowStopsTrainingNamingTheLayer() {
         DinofNetwork net = new DinofNetwork(backend, new Rng(1), 2, 0.5, 8, 1, Activation.Function.SILU, 8, 1000, 2, 8);
         Model model = new Model(net, vp, score);
